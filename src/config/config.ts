@@ -1,0 +1,16 @@
+/** The validated, frozen settings every other module receives. Nothing else reads process.env. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** No trailing slash. */
+  readonly publicUrl: string;
+  /** Absolute path. */
+  readonly dataDir: string;
+  readonly storage: { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'mongodb'; readonly uri: string };
+  /** Raw key material as given; resolved (or generated) by crypto/master-key.ts. */
+  readonly masterKey: string | undefined;
+  readonly bootstrap: { readonly accountId: string; readonly token: string } | undefined;
+  readonly allowPrivateNetwork: boolean;
+  readonly http: { readonly bodyLimitBytes: number; readonly shutdownGraceMs: number };
+  readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
+}

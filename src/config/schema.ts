@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ACCOUNT_ID_PATTERN } from '../domain/account.js';
+
+/** Boolean environment flags: only these spellings are accepted, anything else is a config error. */
+const envBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Sizes such as `1mb`, `512kb` or a plain byte count. */
+const byteSize = z
+  .string()
+  .regex(/^\d+(b|kb|mb)?$/i, 'must be a byte count such as 1048576, 512kb or 1mb')
+  .transform((v) => {
+    const m = /^(\d+)(b|kb|mb)?$/i.exec(v)!;
+    const unit = (m[2] ?? 'b').toLowerCase();
+    return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  });
+
+/**
+ * The environment riskwire reads, variable by variable. Every key is documented with its
+ * default and why; README.md carries the same table for operators.
+ */
+export const EnvSchema = z
+  .object({
+    /** TCP port to listen on. Default 8080. */
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Interface to bind. Default all interfaces, as containers expect. */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Base of every URL the service publishes (SSF issuers, webhook URLs). Default http://localhost:$PORT. */
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Where the embedded store and a generated master key live. Default ./data. */
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** When set, MongoDB is the store instead of embedded SQLite. */
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// URL')
+      .optional(),
+    /** 32-byte key (64 hex chars or base64) that encrypts secrets at rest. Generated into DATA_DIR when absent. */
+    RISKWIRE_MASTER_KEY: z.string().min(1).optional(),
+    /** Account created at start when absent (first-run path for containers and tests). */
+    RISKWIRE_BOOTSTRAP_ACCOUNT: z
+      .string()
+      .regex(ACCOUNT_ID_PATTERN, 'must match [a-z0-9][a-z0-9_-]{0,63}')
+      .optional(),
+    /** Token accepted with every scope for the bootstrap account. At least 24 characters. */
+    RISKWIRE_BOOTSTRAP_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+    /** Allow http:// and loopback/private outbound URLs. Default false; for local use and tests only. */
+    RISKWIRE_ALLOW_PRIVATE_NETWORK: envBoolean.default(false),
+    /** Largest JSON request body accepted; larger bodies get 413. Default 1mb. */
+    RISKWIRE_BODY_LIMIT: byteSize.default(1024 * 1024),
+    /** How long shutdown waits for in-flight requests before closing connections. Default 8000 ms (< 10 s). */
+    RISKWIRE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60000).default(8000),
+    /** winston level. Default info. */
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+    /** json (one object per line, for collectors) or pretty (for a terminal). Default json. */
+    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  })
+  .superRefine((env, ctx) => {
+    // A token without an account (or the reverse) is a half-configured first run.
+    if (Boolean(env.RISKWIRE_BOOTSTRAP_ACCOUNT) !== Boolean(env.RISKWIRE_BOOTSTRAP_TOKEN)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RISKWIRE_BOOTSTRAP_TOKEN'],
+        message: 'RISKWIRE_BOOTSTRAP_ACCOUNT and RISKWIRE_BOOTSTRAP_TOKEN must be set together',
+      });
+    }
+  });
+
+export type Env = z.input<typeof EnvSchema>;

@@ -1,0 +1,14 @@
+/** Account ids are tenants' names in every URL: lowercase, URL-safe, at most 64 characters. */
+export const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** A tenant. Every other record carries its `accountId`. */
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: Date;
+}
+
+/** True when `id` is a well-formed account id. */
+export function isAccountId(id: unknown): id is string {
+  return typeof id === 'string' && ACCOUNT_ID_PATTERN.test(id);
+}
