@@ -1,0 +1,36 @@
+import type { Storage } from '../ports.js';
+import { connectMongo } from './connect.js';
+import { mongoAccountStore } from './accounts.js';
+import { mongoApiTokenStore, ensureApiTokenIndexes } from './api-tokens.js';
+import { mongoAuditLogStore, ensureAuditLogIndexes } from './audit-log.js';
+
+/**
+ * Connects to MongoDB, creates the indexes every port relies on, and returns the ports.
+ * No multi-document transactions or change streams are used (FerretDB and standalone servers
+ * lack them): each write is a single atomic document operation.
+ */
+export async function openMongoStorage(uri: string): Promise<Storage> {
+  const { client, db } = await connectMongo(uri);
+  try {
+    await ensureApiTokenIndexes(db);
+    await ensureAuditLogIndexes(db);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  let closed = false;
+  return {
+    kind: 'mongodb',
+    accounts: mongoAccountStore(db),
+    apiTokens: mongoApiTokenStore(db),
+    auditLog: mongoAuditLogStore(db),
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { Storage } from '../ports.js';
+import { openDatabase } from './open-database.js';
+import { sqliteAccountStore } from './accounts.js';
+import { sqliteApiTokenStore } from './api-tokens.js';
+import { sqliteAuditLogStore } from './audit-log.js';
+
+/** Opens the embedded store at `file` and returns every port on it. */
+export function openSqliteStorage(file: string): Storage {
+  const db = openDatabase(file);
+  let closed = false;
+  return {
+    kind: 'sqlite',
+    accounts: sqliteAccountStore(db),
+    apiTokens: sqliteApiTokenStore(db),
+    auditLog: sqliteAuditLogStore(db),
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { Storage } from '../../src/storage/ports.js';
+import { describeAccountStoreContract } from './account-store.contract.js';
+import { describeApiTokenStoreContract } from './api-token-store.contract.js';
+import { describeAuditLogStoreContract } from './audit-log-store.contract.js';
+
+/**
+ * Every port's contract, for one adapter. `makeStorage` must return a fresh, empty store each
+ * call. Later ports add their contract here, so both adapters pick it up.
+ */
+export function describeStorageContracts(name: string, makeStorage: () => Promise<Storage>): void {
+  describe(`${name}: storage lifecycle`, () => {
+    it('pings, and close is safe to call twice', async () => {
+      const s = await makeStorage();
+      await expect(s.ping()).resolves.toBeUndefined();
+      await s.close();
+      await expect(s.close()).resolves.toBeUndefined();
+    });
+  });
+  describeAccountStoreContract(name, makeStorage);
+  describeApiTokenStoreContract(name, makeStorage);
+  describeAuditLogStoreContract(name, makeStorage);
+}

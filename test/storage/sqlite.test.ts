@@ -1,0 +1,69 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
+import { openDatabase } from '../../src/storage/sqlite/open-database.js';
+import { describeStorageContracts } from '../contracts/storage.contract.js';
+import { anAccount } from '../helpers/factories.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const dirs: Array<() => void> = [];
+afterAll(() => dirs.forEach((cleanup) => cleanup()));
+
+/** A fresh database file per call. */
+async function freshSqlite() {
+  const { dir, cleanup } = tempDir();
+  dirs.push(cleanup);
+  return openSqliteStorage(path.join(dir, 'riskwire.db'));
+}
+
+describeStorageContracts('SQLite', freshSqlite);
+
+describe('SQLite adapter', () => {
+  it('keeps data across close and reopen of the same file', async () => {
+    const { dir, cleanup } = tempDir();
+    dirs.push(cleanup);
+    const file = path.join(dir, 'nested', 'riskwire.db');
+    const a = anAccount();
+    const first = openSqliteStorage(file);
+    await first.accounts.create(a);
+    await first.close();
+    const second = openSqliteStorage(file);
+    await expect(second.accounts.get(a.id)).resolves.toEqual(a);
+    await second.close();
+  });
+
+  it('records applied migrations once and runs WAL', () => {
+    const { dir, cleanup } = tempDir();
+    dirs.push(cleanup);
+    const file = path.join(dir, 'riskwire.db');
+    openDatabase(file).close();
+    const db = openDatabase(file);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses to open a database written by a newer riskwire', () => {
+    const { dir, cleanup } = tempDir();
+    dirs.push(cleanup);
+    const file = path.join(dir, 'riskwire.db');
+    openDatabase(file).close();
+    const raw = new Database(file);
+    raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run();
+    raw.close();
+    expect(() => openDatabase(file)).toThrow(/newer than this riskwire/);
+  });
+
+  it('two connections to one file (server and CLI) both see each other’s writes', async () => {
+    const { dir, cleanup } = tempDir();
+    dirs.push(cleanup);
+    const file = path.join(dir, 'riskwire.db');
+    const server = openSqliteStorage(file);
+    const cli = openSqliteStorage(file);
+    const a = anAccount();
+    await cli.accounts.create(a);
+    await expect(server.accounts.get(a.id)).resolves.toEqual(a);
+    await server.close();
+    await cli.close();
+  });
+});
