@@ -1,0 +1,50 @@
+import express, { type Express } from 'express';
+import type { AccountService } from '../accounts/accounts.js';
+import type { ApiTokenService } from '../accounts/api-tokens.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { requestId } from './middleware/request-id.js';
+import { requestLog } from './middleware/request-log.js';
+import { authenticate, requireOwnAccount } from './middleware/authenticate.js';
+import { errorHandler, notFound } from './errors/error-handler.js';
+import { healthRouter, type ReadinessCheck } from './health/router.js';
+import { accountsRouter } from './accounts/router.js';
+import { tokensRouter } from './tokens/router.js';
+
+/** What the HTTP layer needs from the rest of the app. */
+export interface HttpDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  accounts: AccountService;
+  tokens: ApiTokenService;
+  ready: ReadinessCheck;
+  /** True once shutdown began: responses then close their connection. */
+  isDraining: () => boolean;
+}
+
+/** Builds the express app: request id and log first, routers, then 404 and the one error mapper. */
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestId);
+  app.use((_req, res, next) => {
+    if (deps.isDraining()) res.set('Connection', 'close');
+    next();
+  });
+  app.use(requestLog(deps.logger.child('http'), deps.metrics));
+  // JSON bodies only for JSON media types; other types (SETs, later) bring their own parsers.
+  app.use(express.json({ limit: deps.config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+
+  // Every /client/v4/accounts/:account_id route: a valid token of that very account.
+  const accountGuard = [authenticate(deps.tokens), requireOwnAccount];
+  app.use(healthRouter({ metrics: deps.metrics, ready: deps.ready }));
+  app.use(accountsRouter({ accounts: deps.accounts, guard: accountGuard }));
+  app.use(tokensRouter({ tokens: deps.tokens, guard: accountGuard }));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger.child('http')));
+  return app;
+}
