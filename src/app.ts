@@ -1,0 +1,111 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/index.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { resolveMasterKey } from './crypto/master-key.js';
+import { createSecretBox, type SecretBox } from './crypto/secret-box.js';
+import { openStorage } from './storage/open-storage.js';
+import type { Storage } from './storage/ports.js';
+import { accountService, type AccountService } from './accounts/accounts.js';
+import { apiTokenService, type ApiTokenService } from './accounts/api-tokens.js';
+import { createHttpApp } from './http/create-http-app.js';
+
+/** A running riskwire: its HTTP server, its services, and how to stop it. */
+export interface RunningApp {
+  readonly url: string;
+  readonly server: http.Server;
+  readonly storage: Storage;
+  readonly accounts: AccountService;
+  readonly tokens: ApiTokenService;
+  readonly secrets: SecretBox;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes storage. */
+  close(): Promise<void>;
+}
+
+/** Services on an open store: the part the server and the CLI share. */
+export function buildServices(storage: Storage, now: Clock = systemClock) {
+  return { accounts: accountService(storage, now), tokens: apiTokenService(storage, now) };
+}
+
+/**
+ * Wires config → storage → services → http and starts listening.
+ * @throws when storage cannot be opened or the port cannot be bound (the caller exits non-zero).
+ */
+export async function startApp(config: Config, opts: { logger?: Logger; now?: Clock } = {}): Promise<RunningApp> {
+  const logger = opts.logger ?? createLogger(config.log);
+  const life = logger.child('lifecycle');
+  const master = resolveMasterKey(config.masterKey, config.dataDir);
+  if (master.source === 'file-created') {
+    life.warn(`RISKWIRE_MASTER_KEY is not set: generated a master key into ${master.file}. ` +
+      'Secrets at rest are only as safe as that file. Set RISKWIRE_MASTER_KEY in production.');
+  } else if (master.source === 'file-existing') {
+    life.warn(`RISKWIRE_MASTER_KEY is not set: using the generated key in ${master.file}. Set RISKWIRE_MASTER_KEY in production.`);
+  }
+  const storage = await openStorage(config.storage);
+  try {
+    const { accounts, tokens } = buildServices(storage, opts.now);
+    if (config.bootstrap) {
+      const { created } = await accounts.ensure({ id: config.bootstrap.accountId }, 'bootstrap');
+      await tokens.installBootstrap(config.bootstrap.accountId, config.bootstrap.token);
+      life.info(`bootstrap account "${config.bootstrap.accountId}" ${created ? 'created' : 'present'}; bootstrap token installed`);
+    }
+    const metrics = createMetrics();
+    const drain = { active: false };
+    const app = createHttpApp({
+      config, logger, metrics, accounts, tokens,
+      ready: () => storage.ping(),
+      isDraining: () => drain.active,
+    });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    life.info(`riskwire listening on ${config.host}:${port} (store: ${storage.kind}, public URL ${config.publicUrl})`);
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      server,
+      storage,
+      accounts,
+      tokens,
+      secrets: createSecretBox(master.key),
+      close: () => {
+        drain.active = true;
+        return (closing ??= shutdown(server, storage, config.http.shutdownGraceMs, life));
+      },
+    };
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}
+
+async function shutdown(server: http.Server, storage: Storage, graceMs: number, log: Logger): Promise<void> {
+  log.info('shutting down: no new connections, finishing in-flight requests');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Idle keep-alive sockets would hold server.close() open until they time out; in-flight
+  // requests answer with Connection: close (see create-http-app) and their sockets are swept
+  // here as soon as they turn idle.
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), graceMs);
+  });
+  if ((await Promise.race([closed, expired])) === 'expired') {
+    log.warn(`in-flight requests still open after ${graceMs} ms; closing their connections`);
+    server.closeAllConnections();
+    await closed;
+  }
+  clearTimeout(timer);
+  clearInterval(sweep);
+  await storage.close();
+  log.info('stopped');
+}

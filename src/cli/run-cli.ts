@@ -1,0 +1,74 @@
+import { loadConfig, ConfigError } from '../config/index.js';
+import { ServiceError } from '../domain/errors.js';
+import { openStorage } from '../storage/open-storage.js';
+import { buildServices } from '../app.js';
+import { accountsCommand } from './commands/accounts.js';
+import { tokensCommand } from './commands/tokens.js';
+import type { CliIo } from './output.js';
+import { UsageError } from './usage-error.js';
+
+const HELP = `riskwire — operator commands (same DATA_DIR / MONGODB_URI as the server)
+
+  riskwire accounts create <id> [--name <name>]
+  riskwire accounts list
+  riskwire tokens create --account <id> --scope <scope>… --name <name>
+  riskwire tokens list --account <id>
+  riskwire tokens revoke <token-id>
+
+Scopes: risk:read risk:write pii:read ssf:admin sources:admin admin (all), ssf.read ssf.manage`;
+
+/**
+ * Runs one CLI invocation and returns its exit code: 0 ok, 1 failure, 2 bad configuration,
+ * 64 usage. Results go to stdout, everything else to stderr.
+ */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const [group, ...args] = argv;
+  if (!group || group === 'help' || group === '--help' || group === '-h') {
+    // Asked-for help is a result (stdout); help shown for a missing command is a diagnostic.
+    if (group) io.out(HELP);
+    else io.err(HELP);
+    return group ? 0 : 64;
+  }
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`riskwire: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const storage = await openStorage(config.storage);
+  try {
+    const services = buildServices(storage);
+    switch (group) {
+      case 'accounts':
+        await accountsCommand(args, { accounts: services.accounts, io });
+        break;
+      case 'tokens':
+        await tokensCommand(args, { tokens: services.tokens, storage, io });
+        break;
+      default:
+        throw new UsageError(`unknown command "${group}"\n\n${HELP}`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(err.message);
+      return 64;
+    }
+    if (err instanceof ServiceError && err.expose) {
+      io.err(`riskwire: ${err.description}`);
+      return 1;
+    }
+    // parseArgs rejects unknown flags with a TypeError carrying an ERR_PARSE_ARGS_* code.
+    if (String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
+      io.err(`riskwire: ${(err as Error).message}`);
+      return 64;
+    }
+    throw err;
+  } finally {
+    await storage.close();
+  }
+}

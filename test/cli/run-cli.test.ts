@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { runCli } from '../../src/cli/run-cli.js';
+import type { CliIo } from '../../src/cli/output.js';
+import { startTestApp, type TestApp, call } from '../helpers/test-app.js';
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+describe('CLI (in process, same DATA_DIR as a running server)', () => {
+  let t: TestApp;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    t = await startTestApp();
+    env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: randomBytes(32).toString('hex') };
+  });
+  afterAll(() => t.close());
+
+  it('creates an account the running server serves at once', async () => {
+    const io = capture();
+    expect(await runCli(['accounts', 'create', 'cli-made'], env, io)).toBe(0);
+    expect(io.stdout).toEqual(['cli-made']);
+    const created = capture();
+    expect(await runCli(['tokens', 'create', '--account', 'cli-made', '--scope', 'risk:read,pii:read', '--name', 'n'], env, created)).toBe(0);
+    const token = created.stdout[0]!;
+    const r = await call(`${t.url}/client/v4/accounts/cli-made`, { token });
+    expect(r.status).toBe(200);
+  });
+
+  it('lists tokens with their status and revokes by id alone', async () => {
+    const created = capture();
+    await runCli(['tokens', 'create', '--account', 'acme', '--scope', 'admin', '--name', 'to-revoke'], env, created);
+    const token = created.stdout[0]!;
+    const list = capture();
+    expect(await runCli(['tokens', 'list', '--account', 'acme'], env, list)).toBe(0);
+    const row = list.stdout[0]!.split('\n').find((l) => l.includes('to-revoke'))!;
+    expect(row).toMatch(/active/);
+    const id = row.split(/\s+/)[0]!;
+    const revoked = capture();
+    expect(await runCli(['tokens', 'revoke', id], env, revoked)).toBe(0);
+    expect((await call(`${t.url}/client/v4/accounts/acme`, { token })).status).toBe(401);
+    const after = capture();
+    await runCli(['tokens', 'list', '--account', 'acme'], env, after);
+    expect(after.stdout[0]!.split('\n').find((l) => l.startsWith(id))).toMatch(/revoked/);
+  });
+
+  it.each([
+    [['accounts', 'create', 'Bad Id'], 1, /must match/],
+    [['accounts', 'create', 'acme'], 1, /already exists/],
+    [['tokens', 'create', '--account', 'nobody', '--scope', 'admin', '--name', 'x'], 1, /not found/],
+    [['tokens', 'create', '--account', 'acme', '--scope', 'superuser', '--name', 'x'], 1, /unknown scope/],
+    [['tokens', 'create', '--account', 'acme', '--name', 'x'], 64, /usage/],
+    [['tokens', 'revoke', 'ffffffff'], 1, /not found/],
+    [['tokens', 'list', '--account', 'nobody'], 1, /not found/],
+    [['tokens', 'list', '--acount', 'acme'], 64, /Unknown option/],
+    [['frobnicate'], 64, /unknown command/],
+    [[], 64, /riskwire accounts create/],
+  ])('%j exits %i with a clear message on stderr and nothing on stdout', async (args, code, message) => {
+    const io = capture();
+    expect(await runCli(args, env, io)).toBe(code);
+    expect(io.stdout).toEqual([]);
+    expect(io.stderr.join('\n')).toMatch(message);
+  });
+
+  it('bad configuration exits 2 naming the variable', async () => {
+    const io = capture();
+    expect(await runCli(['accounts', 'list'], { MONGODB_URI: 'http://x' }, io)).toBe(2);
+    expect(io.stderr.join('\n')).toContain('MONGODB_URI');
+  });
+});
