@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
+// import.meta.dirname is not provided by jest 29's ESM runtime; derive it from the URL.
+const root = fileURLToPath(new URL('../..', import.meta.url));
 export const MAIN = path.join(root, 'dist', 'src', 'main.js');
 export const CLI = path.join(root, 'dist', 'src', 'cli', 'main.js');
 
