@@ -6,7 +6,9 @@ export interface Config {
   readonly publicUrl: string;
   /** Absolute path. */
   readonly dataDir: string;
-  readonly storage: { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'mongodb'; readonly uri: string };
+  readonly storage:
+    | { readonly kind: 'sqlite'; readonly path: string; readonly synchronous: 'normal' | 'full' }
+    | { readonly kind: 'mongodb'; readonly uri: string };
   /** Raw key material as given; resolved (or generated) by crypto/master-key.ts. */
   readonly masterKey: string | undefined;
   readonly bootstrap: { readonly accountId: string; readonly token: string } | undefined;

@@ -37,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dataDir,
     storage: e.MONGODB_URI
       ? { kind: 'mongodb', uri: e.MONGODB_URI }
-      : { kind: 'sqlite', path: path.join(dataDir, 'riskwire.db') },
+      : { kind: 'sqlite', path: path.join(dataDir, 'riskwire.db'), synchronous: e.RISKWIRE_SQLITE_SYNCHRONOUS },
     masterKey: e.RISKWIRE_MASTER_KEY,
     bootstrap:
       e.RISKWIRE_BOOTSTRAP_ACCOUNT && e.RISKWIRE_BOOTSTRAP_TOKEN

@@ -35,6 +35,8 @@ export const EnvSchema = z
       .string()
       .regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// URL')
       .optional(),
+    /** SQLite durability: normal (survives process crashes) or full (also power loss; slower). Default normal. */
+    RISKWIRE_SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
     /** 32-byte key (64 hex chars or base64) that encrypts secrets at rest. Generated into DATA_DIR when absent. */
     RISKWIRE_MASTER_KEY: z.string().min(1).optional(),
     /** Account created at start when absent (first-run path for containers and tests). */

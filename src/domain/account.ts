@@ -6,7 +6,19 @@ export interface Account {
   readonly id: string;
   readonly name: string;
   readonly createdAt: Date;
+  readonly settings: AccountSettings;
 }
+
+/** Per-account settings. */
+export interface AccountSettings {
+  /**
+   * Risk decay window in seconds (our extension): events older than this stop counting. Null
+   * (default) keeps Cloudflare's behaviour, where only a reset lowers a score.
+   */
+  readonly decayWindowSeconds: number | null;
+}
+
+export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { decayWindowSeconds: null };
 
 /** True when `id` is a well-formed account id. */
 export function isAccountId(id: unknown): id is string {

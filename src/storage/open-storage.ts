@@ -5,5 +5,5 @@ import { openMongoStorage } from './mongo/index.js';
 
 /** Chooses the adapter once, from config: MongoDB when MONGODB_URI is set, else embedded SQLite. */
 export async function openStorage(storage: Config['storage']): Promise<Storage> {
-  return storage.kind === 'mongodb' ? openMongoStorage(storage.uri) : openSqliteStorage(storage.path);
+  return storage.kind === 'mongodb' ? openMongoStorage(storage.uri) : openSqliteStorage(storage.path, { synchronous: storage.synchronous });
 }

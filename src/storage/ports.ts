@@ -1,6 +1,7 @@
-import type { Account } from '../domain/account.js';
+import type { Account, AccountSettings } from '../domain/account.js';
 import type { ApiToken } from '../domain/api-token.js';
 import type { AuditEntry } from '../domain/audit.js';
+import type { BehaviorStore, RiskStore, UserStore } from './risk-ports.js';
 
 /*
  * Storage ports, one per aggregate (ARCHITECTURE "Storage"). Adapters (sqlite/, mongo/) implement
@@ -24,6 +25,8 @@ export interface AccountStore {
   get(id: string): Promise<Account | null>;
   /** Every account, ordered by id ascending. Operator-only (CLI); never exposed across tenants over HTTP. */
   list(): Promise<Account[]>;
+  /** Replaces the account's settings. Returns false when the account does not exist. */
+  updateSettings(id: string, settings: AccountSettings): Promise<boolean>;
 }
 
 /** API tokens. Only hashes are stored. */
@@ -69,6 +72,9 @@ export interface Storage {
   readonly accounts: AccountStore;
   readonly apiTokens: ApiTokenStore;
   readonly auditLog: AuditLogStore;
+  readonly behaviors: BehaviorStore;
+  readonly users: UserStore;
+  readonly risk: RiskStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (used by /readyz). */
   ping(): Promise<void>;
   /** Releases connections and file handles. Safe to call twice. */

@@ -31,6 +31,16 @@ export function describeAccountStoreContract(name: string, makeStorage: () => Pr
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
+    it('updates settings; false for an unknown account', async () => {
+      const a = anAccount();
+      await s.accounts.create(a);
+      await expect(s.accounts.updateSettings(a.id, { decayWindowSeconds: 3600 })).resolves.toBe(true);
+      expect((await s.accounts.get(a.id))?.settings).toEqual({ decayWindowSeconds: 3600 });
+      await expect(s.accounts.updateSettings(a.id, { decayWindowSeconds: null })).resolves.toBe(true);
+      expect((await s.accounts.get(a.id))?.settings).toEqual({ decayWindowSeconds: null });
+      await expect(s.accounts.updateSettings('missing-account', { decayWindowSeconds: 60 })).resolves.toBe(false);
+    });
+
     it('get returns null for an unknown id', async () => {
       await expect(s.accounts.get('does-not-exist')).resolves.toBeNull();
     });

@@ -2,6 +2,9 @@ import type { Storage } from '../../src/storage/ports.js';
 import { describeAccountStoreContract } from './account-store.contract.js';
 import { describeApiTokenStoreContract } from './api-token-store.contract.js';
 import { describeAuditLogStoreContract } from './audit-log-store.contract.js';
+import { describeBehaviorStoreContract } from './behavior-store.contract.js';
+import { describeUserStoreContract } from './user-store.contract.js';
+import { describeRiskStoreContract } from './risk-store.contract.js';
 
 /**
  * Every port's contract, for one adapter. `makeStorage` must return a fresh, empty store each
@@ -19,4 +22,7 @@ export function describeStorageContracts(name: string, makeStorage: () => Promis
   describeAccountStoreContract(name, makeStorage);
   describeApiTokenStoreContract(name, makeStorage);
   describeAuditLogStoreContract(name, makeStorage);
+  describeBehaviorStoreContract(name, makeStorage);
+  describeUserStoreContract(name, makeStorage);
+  describeRiskStoreContract(name, makeStorage);
 }

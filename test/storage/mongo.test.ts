@@ -1,7 +1,9 @@
 import { openMongoStorage } from '../../src/storage/mongo/index.js';
 import { databaseName } from '../../src/storage/mongo/connect.js';
 import { describeStorageContracts } from '../contracts/storage.contract.js';
-import { anAccount } from '../helpers/factories.js';
+import { MongoClient } from 'mongodb';
+import { applyEvent } from '../../src/domain/risk.js';
+import { aUser, anAccount, anEvent, at } from '../helpers/factories.js';
 import { dropDatabase, freshDatabaseUri, mongoTestUri } from '../helpers/mongo.js';
 
 const uri = mongoTestUri();
@@ -36,6 +38,47 @@ describeMongo(uri ? 'MongoDB adapter' : 'MongoDB adapter (skipped: MONGODB_URI n
     const second = await openMongoStorage(dbUri);
     await expect(second.accounts.get(a.id)).resolves.toEqual(a);
     await second.close();
+  });
+
+  it('finishes work a crash interrupted: an event recorded but not applied, a change not yet in the feed', async () => {
+    const dbUri = freshDatabaseUri(uri!);
+    created.push(dbUri);
+    const store = await openMongoStorage(dbUri);
+    const raw = new MongoClient(dbUri);
+    try {
+      const a = anAccount().id;
+      const u = aUser(a);
+      await store.users.create(u);
+      const score = (s: Parameters<typeof applyEvent>[0], e: Parameters<typeof applyEvent>[1]) => applyEvent(s, e, null, at('2026-04-01T00:00:00.000Z'));
+      // Crash after step 1: the event document exists, the user was never updated.
+      const lost = anEvent(a, u.id, { riskLevel: 'medium', receivedAt: at('2026-03-01T00:00:00.000Z') });
+      const db = raw.db(new URL(dbUri).pathname.slice(1));
+      await db.collection('risk_events').insertOne({
+        _id: lost.id as never, account_id: a, user_id: u.id, behavior_id: lost.behaviorId, behavior_name: lost.behaviorName, risk_rank: 2,
+        occurred_at: lost.occurredAt, received_at: lost.receivedAt, source: 'test', signal_id: lost.signalId, details: {}, applied: false,
+      });
+      // The source retries the same signal: it is a duplicate, but the first copy gets applied, once.
+      await expect(store.risk.recordEvent({ ...lost, id: 'retry-copy' }, score)).resolves.toEqual({ status: 'duplicate', change: null });
+      await expect(store.risk.recordEvent({ ...lost, id: 'retry-copy-2' }, score)).resolves.toEqual({ status: 'duplicate', change: null });
+      expect(await store.users.get(a, u.id)).toMatchObject({ level: 'medium', eventCount: 1 });
+
+      // Crash after step 2 for another event: applied to the user but still unmarked, change still embedded.
+      const second = anEvent(a, u.id, { riskLevel: 'high' });
+      await store.risk.recordEvent(second, score);
+      await db.collection('risk_events').updateOne({ _id: second.id as never }, { $set: { applied: false, received_at: at('2026-03-01T00:00:00.000Z') } });
+      const userDoc = await db.collection('users').findOne({ user_id: u.id });
+      const feedChange = (await store.risk.pendingChanges(100)).find((c) => c.current === 'high')!;
+      await db.collection('risk_changes').deleteOne({ _id: feedChange.id as never });
+      await db.collection('users').updateOne({ _id: userDoc!._id }, { $set: { has_pending: true, pending_changes: [{ id: feedChange.id, previous: 'medium', current: 'high', cause: 'signal', behavior_id: 'imp_travel', reason: 'r', at: feedChange.at }] } });
+
+      expect(await store.risk.recover(at('2026-03-02T00:00:00.000Z'), score)).toBeGreaterThanOrEqual(1);
+      expect(await store.users.get(a, u.id)).toMatchObject({ level: 'high', eventCount: 2 });
+      expect((await store.risk.pendingChanges(100)).map((c) => c.current)).toEqual(['medium', 'high']);
+      expect(await store.risk.recover(at('2026-03-02T00:00:00.000Z'), score)).toBe(0);
+    } finally {
+      await raw.close();
+      await store.close();
+    }
   });
 
   it('reconnecting re-creates indexes without error (start-up is idempotent)', async () => {

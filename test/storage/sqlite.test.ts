@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { openDatabase } from '../../src/storage/sqlite/open-database.js';
+import { MIGRATIONS } from '../../src/storage/sqlite/migrations.js';
 import { describeStorageContracts } from '../contracts/storage.contract.js';
 import { anAccount } from '../helpers/factories.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -38,7 +39,7 @@ describe('SQLite adapter', () => {
     const file = path.join(dir, 'riskwire.db');
     openDatabase(file).close();
     const db = openDatabase(file);
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });

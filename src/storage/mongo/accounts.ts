@@ -7,9 +7,15 @@ interface Doc {
   _id: string;
   name: string;
   created_at: Date;
+  decay_window_s?: number | null;
 }
 
-const toAccount = (d: Doc): Account => ({ id: d._id, name: d.name, createdAt: d.created_at });
+const toAccount = (d: Doc): Account => ({
+  id: d._id,
+  name: d.name,
+  createdAt: d.created_at,
+  settings: { decayWindowSeconds: d.decay_window_s ?? null },
+});
 
 /** AccountStore on MongoDB: one document per account, keyed by its id. */
 export function mongoAccountStore(db: Db): AccountStore {
@@ -21,7 +27,7 @@ export function mongoAccountStore(db: Db): AccountStore {
       try {
         const r = await col.updateOne(
           { _id: a.id },
-          { $setOnInsert: { name: a.name, created_at: a.createdAt } },
+          { $setOnInsert: { name: a.name, created_at: a.createdAt, decay_window_s: a.settings.decayWindowSeconds } },
           { upsert: true },
         );
         return r.upsertedCount === 1;
@@ -36,6 +42,10 @@ export function mongoAccountStore(db: Db): AccountStore {
     },
     async list() {
       return (await col.find({}).sort({ _id: 1 }).toArray()).map(toAccount);
+    },
+    async updateSettings(id, settings) {
+      const r = await col.updateOne({ _id: id }, { $set: { decay_window_s: settings.decayWindowSeconds } });
+      return r.matchedCount === 1;
     },
   };
 }

@@ -3,6 +3,9 @@ import { connectMongo } from './connect.js';
 import { mongoAccountStore } from './accounts.js';
 import { mongoApiTokenStore, ensureApiTokenIndexes } from './api-tokens.js';
 import { mongoAuditLogStore, ensureAuditLogIndexes } from './audit-log.js';
+import { mongoBehaviorStore, ensureBehaviorIndexes } from './behaviors.js';
+import { mongoUserStore, ensureUserIndexes } from './users.js';
+import { mongoRiskStore, ensureRiskIndexes } from './risk.js';
 
 /**
  * Connects to MongoDB, creates the indexes every port relies on, and returns the ports.
@@ -14,6 +17,9 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
   try {
     await ensureApiTokenIndexes(db);
     await ensureAuditLogIndexes(db);
+    await ensureBehaviorIndexes(db);
+    await ensureUserIndexes(db);
+    await ensureRiskIndexes(db);
   } catch (err) {
     await client.close();
     throw err;
@@ -24,6 +30,9 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     accounts: mongoAccountStore(db),
     apiTokens: mongoApiTokenStore(db),
     auditLog: mongoAuditLogStore(db),
+    behaviors: mongoBehaviorStore(db),
+    users: mongoUserStore(db),
+    risk: mongoRiskStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

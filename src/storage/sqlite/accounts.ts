@@ -6,18 +6,27 @@ interface Row {
   id: string;
   name: string;
   created_at: number;
+  decay_window_s: number | null;
 }
 
-const toAccount = (r: Row): Account => ({ id: r.id, name: r.name, createdAt: new Date(r.created_at) });
+const toAccount = (r: Row): Account => ({
+  id: r.id,
+  name: r.name,
+  createdAt: new Date(r.created_at),
+  settings: { decayWindowSeconds: r.decay_window_s },
+});
 
 /** AccountStore on SQLite. */
 export function sqliteAccountStore(db: SqliteDb): AccountStore {
-  const insert = db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING');
-  const byId = db.prepare<[string], Row>('SELECT id, name, created_at FROM accounts WHERE id = ?');
-  const all = db.prepare<[], Row>('SELECT id, name, created_at FROM accounts ORDER BY id');
+  const insert = db.prepare(
+    'INSERT INTO accounts (id, name, created_at, decay_window_s) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+  );
+  const byId = db.prepare<[string], Row>('SELECT id, name, created_at, decay_window_s FROM accounts WHERE id = ?');
+  const all = db.prepare<[], Row>('SELECT id, name, created_at, decay_window_s FROM accounts ORDER BY id');
+  const settings = db.prepare('UPDATE accounts SET decay_window_s = ? WHERE id = ?');
   return {
     async create(a) {
-      return insert.run(a.id, a.name, a.createdAt.getTime()).changes === 1;
+      return insert.run(a.id, a.name, a.createdAt.getTime(), a.settings.decayWindowSeconds).changes === 1;
     },
     async get(id) {
       const r = byId.get(id);
@@ -25,6 +34,9 @@ export function sqliteAccountStore(db: SqliteDb): AccountStore {
     },
     async list() {
       return all.all().map(toAccount);
+    },
+    async updateSettings(id, s) {
+      return settings.run(s.decayWindowSeconds, id).changes === 1;
     },
   };
 }

@@ -3,16 +3,22 @@ import { openDatabase } from './open-database.js';
 import { sqliteAccountStore } from './accounts.js';
 import { sqliteApiTokenStore } from './api-tokens.js';
 import { sqliteAuditLogStore } from './audit-log.js';
+import { sqliteBehaviorStore } from './behaviors.js';
+import { sqliteUserStore } from './users.js';
+import { sqliteRiskStore } from './risk.js';
 
 /** Opens the embedded store at `file` and returns every port on it. */
-export function openSqliteStorage(file: string): Storage {
-  const db = openDatabase(file);
+export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' | 'full' } = {}): Storage {
+  const db = openDatabase(file, opts.synchronous ?? 'normal');
   let closed = false;
   return {
     kind: 'sqlite',
     accounts: sqliteAccountStore(db),
     apiTokens: sqliteApiTokenStore(db),
     auditLog: sqliteAuditLogStore(db),
+    behaviors: sqliteBehaviorStore(db),
+    users: sqliteUserStore(db),
+    risk: sqliteRiskStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

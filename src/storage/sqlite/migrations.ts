@@ -44,4 +44,91 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_by_account ON audit_log (account_id, at DESC, seq DESC);
     `,
   },
+  {
+    version: 2,
+    name: 'risk scoring: behaviors, users, identifiers, events, changes',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN decay_window_s INTEGER;
+
+      CREATE TABLE behaviors (
+        account_id  TEXT NOT NULL,
+        id          TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL,
+        enabled     INTEGER NOT NULL,
+        risk_rank   INTEGER NOT NULL,
+        custom      INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE users (
+        account_id     TEXT NOT NULL,
+        id             TEXT NOT NULL,
+        name           TEXT,
+        email          TEXT,
+        created_at     INTEGER NOT NULL,
+        risk_rank      INTEGER NOT NULL DEFAULT 0,
+        event_count    INTEGER NOT NULL DEFAULT 0,
+        last_event_at  INTEGER,
+        last_reset_at  INTEGER,
+        decay_check_at INTEGER,
+        PRIMARY KEY (account_id, id)
+      ) STRICT;
+      -- Summary pages list scored users only; partial indexes keep them small.
+      CREATE INDEX users_scored_by_time  ON users (account_id, last_event_at, id) WHERE risk_rank > 0;
+      CREATE INDEX users_scored_by_count ON users (account_id, event_count, id) WHERE risk_rank > 0;
+      CREATE INDEX users_scored_by_level ON users (account_id, risk_rank, last_event_at, id) WHERE risk_rank > 0;
+      CREATE INDEX users_decay_due ON users (decay_check_at) WHERE decay_check_at IS NOT NULL;
+
+      -- Maintained in the transaction that scores or resets a user, so the summary's
+      -- total_count is a lookup rather than a count over a million index entries.
+      CREATE TABLE account_risk_stats (
+        account_id   TEXT PRIMARY KEY,
+        scored_users INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE user_identifiers (
+        account_id TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        PRIMARY KEY (account_id, kind, value)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX user_identifiers_by_user ON user_identifiers (account_id, user_id);
+
+      CREATE TABLE risk_events (
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT NOT NULL,
+        account_id    TEXT NOT NULL,
+        user_id       TEXT NOT NULL,
+        behavior_id   TEXT NOT NULL,
+        behavior_name TEXT NOT NULL,
+        risk_rank     INTEGER NOT NULL,
+        occurred_at   INTEGER NOT NULL,
+        received_at   INTEGER NOT NULL,
+        source        TEXT NOT NULL,
+        signal_id     TEXT NOT NULL,
+        details       TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX risk_events_signal ON risk_events (account_id, signal_id);
+      CREATE INDEX risk_events_by_user_time ON risk_events (account_id, user_id, occurred_at);
+      CREATE INDEX risk_events_by_user_level ON risk_events (account_id, user_id, risk_rank, occurred_at);
+
+      CREATE TABLE risk_changes (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        id            TEXT NOT NULL UNIQUE,
+        account_id    TEXT NOT NULL,
+        user_id       TEXT NOT NULL,
+        previous      TEXT NOT NULL,
+        current       TEXT NOT NULL,
+        cause         TEXT NOT NULL,
+        behavior_id   TEXT,
+        reason        TEXT NOT NULL,
+        at            INTEGER NOT NULL,
+        consumed_at   INTEGER
+      ) STRICT;
+      CREATE INDEX risk_changes_pending ON risk_changes (seq) WHERE consumed_at IS NULL;
+    `,
+  },
 ];

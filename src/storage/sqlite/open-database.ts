@@ -7,14 +7,16 @@ export type SqliteDb = Database.Database;
 
 /**
  * Opens (creating if needed) the embedded database and brings its schema up to date.
- * WAL lets the CLI and the server use one file at once; `synchronous=FULL` because later
- * issues keep the outbox here and a committed SET must survive power loss.
+ * WAL lets the CLI and the server use one file at once. With WAL, `synchronous=NORMAL` keeps
+ * every committed transaction across a process crash (kill -9) and may lose the last ones only
+ * on power loss or an OS crash; `full` fsyncs every commit for that case too, at a large cost in
+ * write throughput (RISKWIRE_SQLITE_SYNCHRONOUS).
  */
-export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS): SqliteDb {
+export function openDatabase(file: string, synchronous: 'normal' | 'full' = 'normal', migrations: readonly Migration[] = MIGRATIONS): SqliteDb {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   // A writer waiting on another process (CLI next to the server) waits instead of failing.
   db.pragma('busy_timeout = 5000');

@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { BEHAVIOR_ID_PATTERN, type CatalogBehavior } from '../domain/behavior.js';
+import { RISK_LEVELS } from '../domain/risk-level.js';
+import { packageRoot } from './package-root.js';
+
+const CatalogFile = z.object({
+  $comment: z.string().optional(),
+  behaviors: z.record(
+    z.string().regex(BEHAVIOR_ID_PATTERN, 'behavior ids must match [a-z0-9][a-z0-9_.-]{0,63}'),
+    z.object({ name: z.string().min(1), description: z.string(), risk_level: z.enum(RISK_LEVELS) }).strict(),
+  ),
+}).strict();
+
+/**
+ * Loads and validates config/behaviors.json (or `file`). Misconfiguration fails start-up with the
+ * exact path of every problem (STYLE §8).
+ */
+export function loadBehaviorCatalog(file = path.join(packageRoot(), 'config', 'behaviors.json')): readonly CatalogBehavior[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: cannot read the behavior catalog: ${(err as Error).message}`);
+  }
+  const parsed = CatalogFile.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`${file}: invalid behavior catalog:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  }
+  return Object.freeze(
+    Object.entries(parsed.data.behaviors).map(([id, b]) => Object.freeze({ id, name: b.name, description: b.description, riskLevel: b.risk_level })),
+  );
+}

@@ -1,0 +1,106 @@
+import { levelOfRank } from '../../domain/risk-level.js';
+import type { IdentifierKind } from '../../domain/user.js';
+import type { UserStore, UserSummaryRecord, SummaryOrder } from '../risk-ports.js';
+import type { SqliteDb } from './open-database.js';
+
+export interface UserRow {
+  account_id: string;
+  id: string;
+  name: string | null;
+  email: string | null;
+  created_at: number;
+  risk_rank: number;
+  event_count: number;
+  last_event_at: number | null;
+  last_reset_at: number | null;
+  decay_check_at: number | null;
+}
+
+export const USER_COLS = 'account_id, id, name, email, created_at, risk_rank, event_count, last_event_at, last_reset_at, decay_check_at';
+
+const date = (n: number | null) => (n === null ? null : new Date(n));
+
+/** The row as a summary record (no identifiers). */
+export function toUserSummary(r: UserRow): UserSummaryRecord {
+  return {
+    accountId: r.account_id,
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    createdAt: new Date(r.created_at),
+    level: levelOfRank(r.risk_rank),
+    eventCount: r.event_count,
+    lastEventAt: date(r.last_event_at),
+    lastResetAt: date(r.last_reset_at),
+    decayCheckAt: date(r.decay_check_at),
+  };
+}
+
+const ORDER: Record<SummaryOrder, string> = {
+  timestamp: 'last_event_at {d}, id {d}',
+  event_count: 'event_count {d}, id {d}',
+  max_risk_level: 'risk_rank {d}, last_event_at {d}, id {d}',
+};
+
+/** UserStore on SQLite. */
+export function sqliteUserStore(db: SqliteDb): UserStore {
+  const get = db.prepare<[string, string], UserRow>(`SELECT ${USER_COLS} FROM users WHERE account_id = ? AND id = ?`);
+  const idents = db.prepare<[string, string], { kind: IdentifierKind; value: string }>(
+    'SELECT kind, value FROM user_identifiers WHERE account_id = ? AND user_id = ? ORDER BY kind, value',
+  );
+  const owner = db.prepare<[string, string, string], { user_id: string }>(
+    'SELECT user_id FROM user_identifiers WHERE account_id = ? AND kind = ? AND value = ?',
+  );
+  const insertUser = db.prepare('INSERT INTO users (account_id, id, name, email, created_at) VALUES (?, ?, ?, ?, ?)');
+  const claim = db.prepare(
+    'INSERT INTO user_identifiers (account_id, kind, value, user_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  const fill = db.prepare('UPDATE users SET name = coalesce(name, ?), email = coalesce(email, ?) WHERE account_id = ? AND id = ?');
+  const total = db.prepare<[string], { scored_users: number }>('SELECT scored_users FROM account_risk_stats WHERE account_id = ?');
+  const pages = new Map<string, ReturnType<typeof db.prepare<[string, number, number], UserRow>>>();
+  const pageQuery = (order: SummaryOrder, dir: 'asc' | 'desc') => {
+    const key = `${order}:${dir}`;
+    let stmt = pages.get(key);
+    if (!stmt) {
+      stmt = db.prepare<[string, number, number], UserRow>(
+        `SELECT ${USER_COLS} FROM users WHERE account_id = ? AND risk_rank > 0
+         ORDER BY ${ORDER[order].replaceAll('{d}', dir.toUpperCase())} LIMIT ? OFFSET ?`,
+      );
+      pages.set(key, stmt);
+    }
+    return stmt;
+  };
+
+  const create = db.transaction((u: Parameters<UserStore['create']>[0]) => {
+    const first = u.identifiers[0];
+    const existing = first ? owner.get(u.accountId, first.kind, first.value) : undefined;
+    if (existing) return { userId: existing.user_id, created: false };
+    insertUser.run(u.accountId, u.id, u.name, u.email, u.createdAt.getTime());
+    for (const i of u.identifiers) claim.run(u.accountId, i.kind, i.value, u.id);
+    return { userId: u.id, created: true };
+  });
+  const enrich = db.transaction((accountId: string, userId: string, ids: Parameters<UserStore['enrich']>[2], p: Parameters<UserStore['enrich']>[3]) => {
+    for (const i of ids) claim.run(accountId, i.kind, i.value, userId);
+    fill.run(p.name ?? null, p.email ?? null, accountId, userId);
+  });
+
+  return {
+    async get(accountId, id) {
+      const r = get.get(accountId, id);
+      return r ? { ...toUserSummary(r), identifiers: idents.all(accountId, id) } : null;
+    },
+    async findByIdentifier(accountId, i) {
+      return owner.get(accountId, i.kind, i.value)?.user_id ?? null;
+    },
+    async create(u) {
+      return create.immediate(u);
+    },
+    async enrich(accountId, userId, ids, profile) {
+      enrich.immediate(accountId, userId, ids, profile);
+    },
+    async summary(accountId, p) {
+      const rows = pageQuery(p.orderBy, p.direction).all(accountId, p.perPage, (p.page - 1) * p.perPage);
+      return { users: rows.map(toUserSummary), total: total.get(accountId)?.scored_users ?? 0 };
+    },
+  };
+}
