@@ -11,6 +11,8 @@ import type { Storage } from './storage/ports.js';
 import { accountService, type AccountService } from './accounts/accounts.js';
 import { apiTokenService, type ApiTokenService } from './accounts/api-tokens.js';
 import { createHttpApp } from './http/create-http-app.js';
+import { loadBehaviorCatalog } from './config/behavior-catalog.js';
+import { riskServices, type RiskServices } from './risk/index.js';
 
 /** A running riskwire: its HTTP server, its services, and how to stop it. */
 export interface RunningApp {
@@ -19,6 +21,7 @@ export interface RunningApp {
   readonly storage: Storage;
   readonly accounts: AccountService;
   readonly tokens: ApiTokenService;
+  readonly risk: RiskServices;
   readonly secrets: SecretBox;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes storage. */
   close(): Promise<void>;
@@ -36,6 +39,8 @@ export function buildServices(storage: Storage, now: Clock = systemClock) {
 export async function startApp(config: Config, opts: { logger?: Logger; now?: Clock } = {}): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger(config.log);
   const life = logger.child('lifecycle');
+  const now = opts.now ?? systemClock;
+  const catalog = loadBehaviorCatalog();
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.source === 'file-created') {
     life.warn(`RISKWIRE_MASTER_KEY is not set: generated a master key into ${master.file}. ` +
@@ -45,7 +50,8 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   }
   const storage = await openStorage(config.storage);
   try {
-    const { accounts, tokens } = buildServices(storage, opts.now);
+    const { accounts, tokens } = buildServices(storage, now);
+    const risk = riskServices({ storage, catalog, now, logger });
     if (config.bootstrap) {
       const { created } = await accounts.ensure({ id: config.bootstrap.accountId }, 'bootstrap');
       await tokens.installBootstrap(config.bootstrap.accountId, config.bootstrap.token);
@@ -54,7 +60,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const metrics = createMetrics();
     const drain = { active: false };
     const app = createHttpApp({
-      config, logger, metrics, accounts, tokens,
+      config, logger, metrics, accounts, tokens, risk, storage, now,
       ready: () => storage.ping(),
       isDraining: () => drain.active,
     });
@@ -66,6 +72,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
         resolve();
       });
     });
+    const workers = risk.startWorkers();
     const { port } = server.address() as AddressInfo;
     life.info(`riskwire listening on ${config.host}:${port} (store: ${storage.kind}, public URL ${config.publicUrl})`);
     let closing: Promise<void> | undefined;
@@ -75,10 +82,11 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       storage,
       accounts,
       tokens,
+      risk,
       secrets: createSecretBox(master.key),
       close: () => {
         drain.active = true;
-        return (closing ??= shutdown(server, storage, config.http.shutdownGraceMs, life));
+        return (closing ??= workers.stop().then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
       },
     };
   } catch (err) {

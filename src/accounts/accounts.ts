@@ -1,4 +1,4 @@
-import { isAccountId, type Account } from '../domain/account.js';
+import { DEFAULT_ACCOUNT_SETTINGS, isAccountId, type Account } from '../domain/account.js';
 import type { Clock } from '../domain/clock.js';
 import { errors } from '../domain/errors.js';
 import type { Storage } from '../storage/ports.js';
@@ -24,7 +24,7 @@ export function accountService(storage: Storage, now: Clock): AccountService {
     if (!isAccountId(input.id)) {
       throw errors.badRequest(`account id "${input.id}" must match [a-z0-9][a-z0-9_-]{0,63}`);
     }
-    const candidate: Account = { id: input.id, name: input.name?.trim() || input.id, createdAt: now() };
+    const candidate: Account = { id: input.id, name: input.name?.trim() || input.id, createdAt: now(), settings: DEFAULT_ACCOUNT_SETTINGS };
     const created = await storage.accounts.create(candidate);
     if (created) {
       await storage.auditLog.append({

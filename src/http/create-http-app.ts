@@ -11,6 +11,10 @@ import { errorHandler, notFound } from './errors/error-handler.js';
 import { healthRouter, type ReadinessCheck } from './health/router.js';
 import { accountsRouter } from './accounts/router.js';
 import { tokensRouter } from './tokens/router.js';
+import { riskScoringRouter } from './risk-scoring/router.js';
+import type { RiskServices } from '../risk/index.js';
+import type { Storage } from '../storage/ports.js';
+import type { Clock } from '../domain/clock.js';
 
 /** What the HTTP layer needs from the rest of the app. */
 export interface HttpDeps {
@@ -19,6 +23,9 @@ export interface HttpDeps {
   metrics: Metrics;
   accounts: AccountService;
   tokens: ApiTokenService;
+  risk: RiskServices;
+  storage: Storage;
+  now: Clock;
   ready: ReadinessCheck;
   /** True once shutdown began: responses then close their connection. */
   isDraining: () => boolean;
@@ -43,6 +50,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(healthRouter({ metrics: deps.metrics, ready: deps.ready }));
   app.use(accountsRouter({ accounts: deps.accounts, guard: accountGuard }));
   app.use(tokensRouter({ tokens: deps.tokens, guard: accountGuard }));
+  app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger.child('http')));

@@ -18,7 +18,7 @@ export interface TestApp {
  * The real app on 127.0.0.1 with an ephemeral port, a fresh DATA_DIR, a bootstrap account and
  * token. `env` overrides any variable.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<TestApp> {
   const { dir, cleanup } = tempDir();
   const accountId = 'acme';
   const token = `bootstrap-${randomBytes(24).toString('hex')}`;
@@ -32,7 +32,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'error',
     ...env,
   });
-  const app = await startApp(config, { logger: createLogger({ level: 'error', format: 'json', silent: true }) });
+  const app = await startApp(config, { logger: createLogger({ level: 'error', format: 'json', silent: true }), ...(opts.now ? { now: opts.now } : {}) });
   return {
     app,
     url: app.url,

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
+import { issSubIdentifier, normalizeIdentifier, type UserIdentifier } from '../domain/user.js';
+import type { Storage } from '../storage/ports.js';
+import type { SignalUser } from './signal.js';
+
+/** The identifiers a signal carries, normalized, email first, without repeats. */
+export function identifiersOf(u: SignalUser): UserIdentifier[] {
+  const out: UserIdentifier[] = [];
+  if (u.email) out.push({ kind: 'email', value: normalizeIdentifier('email', u.email) });
+  for (const i of u.identifiers ?? []) {
+    out.push('iss' in i ? issSubIdentifier(i.iss, i.sub) : { kind: i.kind, value: normalizeIdentifier(i.kind, i.value) });
+  }
+  const seen = new Set<string>();
+  return out.filter((i) => {
+    const k = `${i.kind}\u0000${i.value}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+/**
+ * Maps a signal's user to one riskwire user: our UUID, else the email (case-insensitive), else
+ * the first known identifier; an unknown user is created with a UUIDv4 and every identifier
+ * seen. A known user learns identifiers nobody else holds. Returns null when the signal names a
+ * user id that does not exist.
+ */
+export async function resolveUser(storage: Storage, accountId: string, u: SignalUser, now: Clock): Promise<string | null> {
+  const ids = identifiersOf(u);
+  if (u.id) {
+    const user = await storage.users.get(accountId, u.id);
+    if (!user) return null;
+    if (ids.length || u.name) await storage.users.enrich(accountId, user.id, ids, { name: u.name ?? null, email: u.email ?? null });
+    return user.id;
+  }
+  for (const i of ids) {
+    const found = await storage.users.findByIdentifier(accountId, i);
+    if (found) {
+      const others = ids.filter((x) => x !== i);
+      if (others.length || u.name || u.email) {
+        await storage.users.enrich(accountId, found, others, { name: u.name ?? null, email: u.email ?? null });
+      }
+      return found;
+    }
+  }
+  const { userId } = await storage.users.create({
+    accountId,
+    id: randomUUID(),
+    name: u.name ?? null,
+    email: u.email ?? null,
+    identifiers: ids,
+    createdAt: now(),
+  });
+  return userId;
+}
