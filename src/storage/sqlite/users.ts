@@ -55,7 +55,11 @@ export function sqliteUserStore(db: SqliteDb): UserStore {
   const claim = db.prepare(
     'INSERT INTO user_identifiers (account_id, kind, value, user_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
-  const fill = db.prepare('UPDATE users SET name = coalesce(name, ?), email = coalesce(email, ?) WHERE account_id = ? AND id = ?');
+  // Writes only when it fills something: most signals name a user already complete.
+  const fill = db.prepare(
+    `UPDATE users SET name = coalesce(name, :name), email = coalesce(email, :email)
+     WHERE account_id = :account AND id = :id AND ((name IS NULL AND :name IS NOT NULL) OR (email IS NULL AND :email IS NOT NULL))`,
+  );
   const total = db.prepare<[string], { scored_users: number }>('SELECT scored_users FROM account_risk_stats WHERE account_id = ?');
   const pages = new Map<string, ReturnType<typeof db.prepare<[string, number, number], UserRow>>>();
   const pageQuery = (order: SummaryOrder, dir: 'asc' | 'desc') => {
@@ -81,7 +85,7 @@ export function sqliteUserStore(db: SqliteDb): UserStore {
   });
   const enrich = db.transaction((accountId: string, userId: string, ids: Parameters<UserStore['enrich']>[2], p: Parameters<UserStore['enrich']>[3]) => {
     for (const i of ids) claim.run(accountId, i.kind, i.value, userId);
-    fill.run(p.name ?? null, p.email ?? null, accountId, userId);
+    fill.run({ name: p.name ?? null, email: p.email ?? null, account: accountId, id: userId });
   });
 
   return {
