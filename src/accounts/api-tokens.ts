@@ -57,6 +57,7 @@ export function apiTokenService(storage: Storage, now: Clock): ApiTokenService {
         createdAt: now(),
         lastUsedAt: null,
         revokedAt: null,
+        receiverId: null,
       };
       await storage.apiTokens.insert(record);
       await audit(record.accountId, actor, 'token.created', record.id, { name: record.name, scopes: record.scopes });
@@ -98,6 +99,7 @@ export function apiTokenService(storage: Storage, now: Clock): ApiTokenService {
         createdAt: now(),
         lastUsedAt: null,
         revokedAt: null,
+        receiverId: null,
       });
     },
   };

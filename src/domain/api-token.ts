@@ -21,6 +21,8 @@ export interface ApiToken {
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
   readonly revokedAt: Date | null;
+  /** For SSF static bearer tokens: the receiver (client id) the token acts as; null otherwise. */
+  readonly receiverId: string | null;
 }
 
 /** True when `granted` allows `needed`: directly, or through `admin` (except SSF receiver scopes). */

@@ -2,6 +2,7 @@ import type { Account, AccountSettings } from '../domain/account.js';
 import type { ApiToken } from '../domain/api-token.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { BehaviorStore, RiskStore, UserStore } from './risk-ports.js';
+import type { OutboxStore, ReceiverStore, SigningKeyStore, StreamStore } from './ssf-ports.js';
 
 /*
  * Storage ports, one per aggregate (ARCHITECTURE "Storage"). Adapters (sqlite/, mongo/) implement
@@ -75,6 +76,10 @@ export interface Storage {
   readonly behaviors: BehaviorStore;
   readonly users: UserStore;
   readonly risk: RiskStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly receivers: ReceiverStore;
+  readonly streams: StreamStore;
+  readonly outbox: OutboxStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (used by /readyz). */
   ping(): Promise<void>;
   /** Releases connections and file handles. Safe to call twice. */

@@ -23,6 +23,7 @@ export function aToken(accountId: string, over: Partial<ApiToken> = {}): ApiToke
     createdAt: at('2026-01-02T03:04:05.678Z'),
     lastUsedAt: null,
     revokedAt: null,
+    receiverId: null,
     ...over,
   };
 }

@@ -11,6 +11,7 @@ interface Doc {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  receiver_id?: string | null;
 }
 
 const toToken = (d: Doc): ApiToken => ({
@@ -23,6 +24,7 @@ const toToken = (d: Doc): ApiToken => ({
   // FerretDB omits fields upserted as null; absent and null mean the same here.
   lastUsedAt: d.last_used_at ?? null,
   revokedAt: d.revoked_at ?? null,
+  receiverId: d.receiver_id ?? null,
 });
 
 const toDoc = (t: ApiToken): Doc => ({
@@ -34,6 +36,7 @@ const toDoc = (t: ApiToken): Doc => ({
   created_at: t.createdAt,
   last_used_at: t.lastUsedAt,
   revoked_at: t.revokedAt,
+  receiver_id: t.receiverId,
 });
 
 /** Indexes this port relies on; created at start. */

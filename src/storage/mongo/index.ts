@@ -6,6 +6,7 @@ import { mongoAuditLogStore, ensureAuditLogIndexes } from './audit-log.js';
 import { mongoBehaviorStore, ensureBehaviorIndexes } from './behaviors.js';
 import { mongoUserStore, ensureUserIndexes } from './users.js';
 import { mongoRiskStore, ensureRiskIndexes } from './risk.js';
+import { ensureSsfIndexes, mongoOutboxStore, mongoReceiverStore, mongoSigningKeyStore, mongoStreamStore } from './ssf.js';
 
 /**
  * Connects to MongoDB, creates the indexes every port relies on, and returns the ports.
@@ -20,6 +21,7 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     await ensureBehaviorIndexes(db);
     await ensureUserIndexes(db);
     await ensureRiskIndexes(db);
+    await ensureSsfIndexes(db);
   } catch (err) {
     await client.close();
     throw err;
@@ -33,6 +35,10 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     behaviors: mongoBehaviorStore(db),
     users: mongoUserStore(db),
     risk: mongoRiskStore(db),
+    signingKeys: mongoSigningKeyStore(db),
+    receivers: mongoReceiverStore(db),
+    streams: mongoStreamStore(db),
+    outbox: mongoOutboxStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -11,9 +11,10 @@ interface Row {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  receiver_id: string | null;
 }
 
-const COLUMNS = 'id, account_id, name, scopes, token_hash, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, account_id, name, scopes, token_hash, created_at, last_used_at, revoked_at, receiver_id';
 
 const toToken = (r: Row): ApiToken => ({
   id: r.id,
@@ -24,6 +25,7 @@ const toToken = (r: Row): ApiToken => ({
   createdAt: new Date(r.created_at),
   lastUsedAt: r.last_used_at === null ? null : new Date(r.last_used_at),
   revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
+  receiverId: r.receiver_id,
 });
 
 const params = (t: ApiToken) => [
@@ -35,13 +37,14 @@ const params = (t: ApiToken) => [
   t.createdAt.getTime(),
   t.lastUsedAt?.getTime() ?? null,
   t.revokedAt?.getTime() ?? null,
+  t.receiverId,
 ];
 
 /** ApiTokenStore on SQLite. */
 export function sqliteApiTokenStore(db: SqliteDb): ApiTokenStore {
-  const insert = db.prepare(`INSERT INTO api_tokens (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insert = db.prepare(`INSERT INTO api_tokens (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const upsert = db.prepare(
-    `INSERT INTO api_tokens (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO api_tokens (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, scopes = excluded.scopes,
        token_hash = excluded.token_hash, revoked_at = NULL`,
   );

@@ -6,6 +6,7 @@ import { sqliteAuditLogStore } from './audit-log.js';
 import { sqliteBehaviorStore } from './behaviors.js';
 import { sqliteUserStore } from './users.js';
 import { sqliteRiskStore } from './risk.js';
+import { sqliteOutboxStore, sqliteReceiverStore, sqliteSigningKeyStore, sqliteStreamStore } from './ssf.js';
 
 /** Opens the embedded store at `file` and returns every port on it. */
 export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' | 'full' } = {}): Storage {
@@ -19,6 +20,10 @@ export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' |
     behaviors: sqliteBehaviorStore(db),
     users: sqliteUserStore(db),
     risk: sqliteRiskStore(db),
+    signingKeys: sqliteSigningKeyStore(db),
+    receivers: sqliteReceiverStore(db),
+    streams: sqliteStreamStore(db),
+    outbox: sqliteOutboxStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

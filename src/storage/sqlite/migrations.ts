@@ -131,4 +131,83 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX risk_changes_pending ON risk_changes (seq) WHERE consumed_at IS NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'ssf transmitter: signing keys, receivers, streams, subjects, outbox',
+    sql: `
+      ALTER TABLE api_tokens ADD COLUMN receiver_id TEXT;
+
+      CREATE TABLE signing_keys (
+        account_id     TEXT NOT NULL,
+        kid            TEXT NOT NULL,
+        alg            TEXT NOT NULL,
+        public_jwk     TEXT NOT NULL,
+        private_sealed TEXT NOT NULL,
+        created_at     INTEGER NOT NULL,
+        activates_at   INTEGER NOT NULL,
+        retires_at     INTEGER,
+        PRIMARY KEY (account_id, kid)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE receivers (
+        account_id  TEXT NOT NULL,
+        client_id   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        audience    TEXT NOT NULL,
+        scopes      TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (account_id, client_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE streams (
+        account_id           TEXT NOT NULL,
+        stream_id            TEXT NOT NULL,
+        receiver_id          TEXT,
+        aud                  TEXT NOT NULL,
+        events_requested     TEXT NOT NULL,
+        events_delivered     TEXT NOT NULL,
+        description          TEXT,
+        delivery_method      TEXT NOT NULL,
+        endpoint_url         TEXT NOT NULL,
+        authorization_sealed TEXT,
+        status               TEXT NOT NULL,
+        status_reason        TEXT,
+        profile              TEXT NOT NULL,
+        created_at           INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL,
+        last_verification_at INTEGER,
+        PRIMARY KEY (account_id, stream_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX streams_by_receiver ON streams (account_id, receiver_id, created_at);
+
+      CREATE TABLE stream_subjects (
+        account_id TEXT NOT NULL,
+        stream_id  TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        PRIMARY KEY (account_id, stream_id, key)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE outbox (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id      TEXT NOT NULL,
+        stream_id       TEXT NOT NULL,
+        jti             TEXT NOT NULL UNIQUE,
+        set_jwt         TEXT NOT NULL,
+        subject_key     TEXT NOT NULL,
+        event_type      TEXT NOT NULL,
+        source_id       TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        state           TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        done_at         INTEGER,
+        UNIQUE (account_id, stream_id, source_id)
+      ) STRICT;
+      CREATE INDEX outbox_pending ON outbox (account_id, stream_id, seq) WHERE state = 'pending';
+      CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state = 'pending';
+    `,
+  },
 ];

@@ -1,0 +1,179 @@
+import type { JWK } from 'jose';
+import type {
+  OutboxEntry, OutboxStore, Receiver, ReceiverStore, SigningKey, SigningKeyStore, SsfScope, Stream, StreamStore,
+} from '../ssf-ports.js';
+import type { SqliteDb } from './open-database.js';
+
+const date = (n: number | null) => (n === null ? null : new Date(n));
+
+/** SigningKeyStore on SQLite. */
+export function sqliteSigningKeyStore(db: SqliteDb): SigningKeyStore {
+  interface Row { account_id: string; kid: string; alg: 'RS256'; public_jwk: string; private_sealed: string; created_at: number; activates_at: number; retires_at: number | null }
+  const list = db.prepare<[string], Row>('SELECT * FROM signing_keys WHERE account_id = ? ORDER BY created_at, kid');
+  const insert = db.prepare('INSERT INTO signing_keys (account_id, kid, alg, public_jwk, private_sealed, created_at, activates_at, retires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const retire = db.prepare('UPDATE signing_keys SET retires_at = ? WHERE account_id = ? AND kid <> ? AND retires_at IS NULL');
+  return {
+    async list(accountId) {
+      return list.all(accountId).map((r): SigningKey => ({
+        accountId: r.account_id, kid: r.kid, alg: r.alg, publicJwk: JSON.parse(r.public_jwk) as JWK, privateKeySealed: r.private_sealed,
+        createdAt: new Date(r.created_at), activatesAt: new Date(r.activates_at), retiresAt: date(r.retires_at),
+      }));
+    },
+    async insert(k) {
+      insert.run(k.accountId, k.kid, k.alg, JSON.stringify(k.publicJwk), k.privateKeySealed, k.createdAt.getTime(), k.activatesAt.getTime(), k.retiresAt?.getTime() ?? null);
+    },
+    async retireOthers(accountId, keepKid, at) {
+      retire.run(at.getTime(), accountId, keepKid);
+    },
+  };
+}
+
+/** ReceiverStore on SQLite. */
+export function sqliteReceiverStore(db: SqliteDb): ReceiverStore {
+  interface Row { account_id: string; client_id: string; name: string; audience: string; scopes: string; secret_hash: string; created_at: number }
+  const toReceiver = (r: Row): Receiver => ({
+    accountId: r.account_id, clientId: r.client_id, name: r.name, audience: r.audience, scopes: JSON.parse(r.scopes) as SsfScope[],
+    secretHash: r.secret_hash, createdAt: new Date(r.created_at),
+  });
+  const insert = db.prepare('INSERT INTO receivers (account_id, client_id, name, audience, scopes, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const get = db.prepare<[string, string], Row>('SELECT * FROM receivers WHERE account_id = ? AND client_id = ?');
+  const list = db.prepare<[string], Row>('SELECT * FROM receivers WHERE account_id = ? ORDER BY created_at, client_id');
+  const del = db.prepare('DELETE FROM receivers WHERE account_id = ? AND client_id = ?');
+  return {
+    async insert(r) {
+      insert.run(r.accountId, r.clientId, r.name, r.audience, JSON.stringify(r.scopes), r.secretHash, r.createdAt.getTime());
+    },
+    async get(accountId, clientId) {
+      const r = get.get(accountId, clientId);
+      return r ? toReceiver(r) : null;
+    },
+    async list(accountId) {
+      return list.all(accountId).map(toReceiver);
+    },
+    async delete(accountId, clientId) {
+      return del.run(accountId, clientId).changes === 1;
+    },
+  };
+}
+
+interface StreamRow {
+  account_id: string; stream_id: string; receiver_id: string | null; aud: string; events_requested: string; events_delivered: string;
+  description: string | null; delivery_method: string; endpoint_url: string; authorization_sealed: string | null; status: string;
+  status_reason: string | null; profile: string; created_at: number; updated_at: number; last_verification_at: number | null;
+}
+const toStream = (r: StreamRow): Stream => ({
+  accountId: r.account_id, streamId: r.stream_id, receiverId: r.receiver_id, aud: JSON.parse(r.aud) as Stream['aud'],
+  eventsRequested: JSON.parse(r.events_requested) as string[], eventsDelivered: JSON.parse(r.events_delivered) as string[],
+  description: r.description,
+  delivery: { method: r.delivery_method as Stream['delivery']['method'], endpointUrl: r.endpoint_url, authorizationHeaderSealed: r.authorization_sealed },
+  status: r.status as Stream['status'], statusReason: r.status_reason, profile: r.profile as Stream['profile'],
+  createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at), lastVerificationAt: date(r.last_verification_at),
+});
+const streamParams = (s: Stream) => ({
+  account_id: s.accountId, stream_id: s.streamId, receiver_id: s.receiverId, aud: JSON.stringify(s.aud),
+  events_requested: JSON.stringify(s.eventsRequested), events_delivered: JSON.stringify(s.eventsDelivered), description: s.description,
+  delivery_method: s.delivery.method, endpoint_url: s.delivery.endpointUrl, authorization_sealed: s.delivery.authorizationHeaderSealed,
+  status: s.status, status_reason: s.statusReason, profile: s.profile, created_at: s.createdAt.getTime(), updated_at: s.updatedAt.getTime(),
+  last_verification_at: s.lastVerificationAt?.getTime() ?? null,
+});
+
+/** StreamStore on SQLite. */
+export function sqliteStreamStore(db: SqliteDb): StreamStore {
+  const cols = Object.keys(streamParams({ delivery: {}, createdAt: new Date(0), updatedAt: new Date(0) } as unknown as Stream));
+  const insert = db.prepare(`INSERT INTO streams (${cols.join(', ')}) VALUES (${cols.map((c) => `:${c}`).join(', ')})`);
+  const update = db.prepare(`UPDATE streams SET ${cols.filter((c) => !['account_id', 'stream_id', 'created_at'].includes(c)).map((c) => `${c} = :${c}`).join(', ')} WHERE account_id = :account_id AND stream_id = :stream_id`);
+  const get = db.prepare<[string, string], StreamRow>('SELECT * FROM streams WHERE account_id = ? AND stream_id = ?');
+  const byReceiver = db.prepare<[string, string], StreamRow>('SELECT * FROM streams WHERE account_id = ? AND receiver_id = ? ORDER BY created_at, stream_id');
+  const deliverable = db.prepare<[string], StreamRow>("SELECT * FROM streams WHERE account_id = ? AND status <> 'disabled' ORDER BY created_at, stream_id");
+  const delStream = db.prepare('DELETE FROM streams WHERE account_id = ? AND stream_id = ?');
+  const delSubjects = db.prepare('DELETE FROM stream_subjects WHERE account_id = ? AND stream_id = ?');
+  const delOutbox = db.prepare('DELETE FROM outbox WHERE account_id = ? AND stream_id = ?');
+  const addSubject = db.prepare('INSERT INTO stream_subjects (account_id, stream_id, key, subject) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const removeSubject = db.prepare('DELETE FROM stream_subjects WHERE account_id = ? AND stream_id = ? AND key = ?');
+  const subjects = db.prepare<[string, string], { subject: string }>('SELECT subject FROM stream_subjects WHERE account_id = ? AND stream_id = ? ORDER BY key');
+  const remove = db.transaction((accountId: string, streamId: string) => {
+    const gone = delStream.run(accountId, streamId).changes === 1;
+    delSubjects.run(accountId, streamId);
+    delOutbox.run(accountId, streamId);
+    return gone;
+  });
+  return {
+    async insert(s) {
+      insert.run(streamParams(s));
+    },
+    async get(accountId, streamId) {
+      const r = get.get(accountId, streamId);
+      return r ? toStream(r) : null;
+    },
+    async listByReceiver(accountId, receiverId) {
+      return byReceiver.all(accountId, receiverId).map(toStream);
+    },
+    async listDeliverable(accountId) {
+      return deliverable.all(accountId).map(toStream);
+    },
+    async update(s) {
+      const p = streamParams(s);
+      const { created_at: _c, ...rest } = p;
+      return update.run(rest).changes === 1;
+    },
+    async delete(accountId, streamId) {
+      return remove.immediate(accountId, streamId);
+    },
+    async addSubject(accountId, streamId, key, subject) {
+      addSubject.run(accountId, streamId, key, JSON.stringify(subject));
+    },
+    async removeSubject(accountId, streamId, key) {
+      return removeSubject.run(accountId, streamId, key).changes === 1;
+    },
+    async listSubjects(accountId, streamId) {
+      return subjects.all(accountId, streamId).map((r) => JSON.parse(r.subject) as Record<string, unknown>);
+    },
+  };
+}
+
+interface OutboxRow {
+  seq: number; account_id: string; stream_id: string; jti: string; set_jwt: string; subject_key: string; event_type: string;
+  source_id: string; created_at: number; state: OutboxEntry['state']; attempts: number; next_attempt_at: number; last_error: string | null;
+}
+export const toOutbox = (r: OutboxRow): OutboxEntry => ({
+  accountId: r.account_id, streamId: r.stream_id, jti: r.jti, seq: r.seq, set: r.set_jwt, subjectKey: r.subject_key, eventType: r.event_type,
+  sourceId: r.source_id, createdAt: new Date(r.created_at), state: r.state, attempts: r.attempts, nextAttemptAt: new Date(r.next_attempt_at),
+  lastError: r.last_error,
+});
+
+/** OutboxStore on SQLite. */
+export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
+  const enqueue = db.prepare(
+    `INSERT INTO outbox (account_id, stream_id, jti, set_jwt, subject_key, event_type, source_id, created_at, state, next_attempt_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (account_id, stream_id, source_id) DO NOTHING`,
+  );
+  const pending = db.prepare<[string, string, number], OutboxRow>("SELECT * FROM outbox WHERE account_id = ? AND stream_id = ? AND state = 'pending' ORDER BY seq LIMIT ?");
+  const count = db.prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM outbox WHERE account_id = ? AND stream_id = ? AND state = 'pending'");
+  const done = db.prepare("UPDATE outbox SET state = ?, done_at = ?, last_error = coalesce(?, last_error) WHERE account_id = ? AND stream_id = ? AND jti = ? AND state = 'pending'");
+  const drop = db.prepare("DELETE FROM outbox WHERE account_id = ? AND stream_id = ? AND state = 'pending'");
+  const finish = db.transaction((state: string, accountId: string, streamId: string, items: ReadonlyArray<{ jti: string; error: string | null }>, at: number) => {
+    let n = 0;
+    for (const i of items) n += done.run(state, at, i.error, accountId, streamId, i.jti).changes;
+    return n;
+  });
+  return {
+    async enqueue(e) {
+      return enqueue.run(e.accountId, e.streamId, e.jti, e.set, e.subjectKey, e.eventType, e.sourceId, e.createdAt.getTime(), e.createdAt.getTime()).changes === 1;
+    },
+    async pending(accountId, streamId, limit) {
+      return pending.all(accountId, streamId, limit).map(toOutbox);
+    },
+    async countPending(accountId, streamId) {
+      return count.get(accountId, streamId)?.n ?? 0;
+    },
+    async markDelivered(accountId, streamId, jtis, at) {
+      return finish.immediate('delivered', accountId, streamId, jtis.map((jti) => ({ jti, error: null })), at.getTime());
+    },
+    async markFailed(accountId, streamId, errs, at) {
+      return finish.immediate('failed', accountId, streamId, errs.map((e) => ({ jti: e.jti, error: e.error })), at.getTime());
+    },
+    async dropPending(accountId, streamId) {
+      return drop.run(accountId, streamId).changes;
+    },
+  };
+}

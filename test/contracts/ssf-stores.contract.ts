@@ -1,0 +1,101 @@
+import type { Storage } from '../../src/storage/ports.js';
+import { POLL, PUSH, type Stream } from '../../src/storage/ssf-ports.js';
+import { anAccount, at, rid } from '../helpers/factories.js';
+
+export function aStream(accountId: string, over: Partial<Stream> = {}): Stream {
+  return {
+    accountId, streamId: rid('st'), receiverId: 'client-1', aud: 'https://receiver.example.com',
+    eventsRequested: ['https://schemas.openid.net/secevent/caep/event-type/risk-level-change'],
+    eventsDelivered: ['https://schemas.openid.net/secevent/caep/event-type/risk-level-change'],
+    description: 'test stream', delivery: { method: POLL, endpointUrl: 'https://tx.example.com/poll/x', authorizationHeaderSealed: null },
+    status: 'enabled', statusReason: null, profile: 'standard', createdAt: at('2026-01-01T00:00:00.000Z'), updatedAt: at('2026-01-01T00:00:00.000Z'),
+    lastVerificationAt: null, ...over,
+  };
+}
+
+/** SigningKeyStore, ReceiverStore, StreamStore and OutboxStore contracts. */
+export function describeSsfStoreContracts(name: string, makeStorage: () => Promise<Storage>): void {
+  describe(`${name}: SSF store contracts`, () => {
+    let s: Storage;
+    let a: string;
+    beforeEach(async () => {
+      s = await makeStorage();
+      a = anAccount().id;
+    });
+    afterEach(async () => {
+      await s.close();
+    });
+
+    it('signing keys: insert, list oldest first, retire all but one, scoped by account', async () => {
+      const key = (kid: string, createdAt: string) => ({
+        accountId: a, kid, alg: 'RS256' as const, publicJwk: { kty: 'RSA', n: 'abc', e: 'AQAB', kid }, privateKeySealed: `sealed-${kid}`,
+        createdAt: at(createdAt), activatesAt: at(createdAt), retiresAt: null,
+      });
+      await s.signingKeys.insert(key('k1', '2026-01-01T00:00:00.000Z'));
+      await s.signingKeys.insert(key('k2', '2026-02-01T00:00:00.000Z'));
+      await s.signingKeys.retireOthers(a, 'k2', at('2026-02-02T00:00:00.000Z'));
+      await s.signingKeys.retireOthers(a, 'k2', at('2026-03-02T00:00:00.000Z')); // keeps the first retirement
+      const keys = await s.signingKeys.list(a);
+      expect(keys.map((k) => [k.kid, k.retiresAt])).toEqual([['k1', at('2026-02-02T00:00:00.000Z')], ['k2', null]]);
+      expect(keys[0]).toMatchObject({ publicJwk: { kty: 'RSA', kid: 'k1' }, privateKeySealed: 'sealed-k1' });
+      await expect(s.signingKeys.list(anAccount().id)).resolves.toEqual([]);
+    });
+
+    it('receivers: insert, get, list, delete, scoped by account', async () => {
+      const r = { accountId: a, clientId: rid('c'), name: 'okta', audience: 'https://okta.example.com', scopes: ['ssf.read', 'ssf.manage'] as const, secretHash: 'f'.repeat(64), createdAt: at('2026-01-01T00:00:00.000Z') };
+      await s.receivers.insert({ ...r, scopes: [...r.scopes] });
+      await expect(s.receivers.get(a, r.clientId)).resolves.toEqual({ ...r, scopes: ['ssf.read', 'ssf.manage'] });
+      await expect(s.receivers.get(anAccount().id, r.clientId)).resolves.toBeNull();
+      expect((await s.receivers.list(a)).map((x) => x.clientId)).toEqual([r.clientId]);
+      await expect(s.receivers.delete(a, r.clientId)).resolves.toBe(true);
+      await expect(s.receivers.delete(a, r.clientId)).resolves.toBe(false);
+    });
+
+    it('streams: insert, read, update, list by receiver and deliverable, delete with subjects and outbox', async () => {
+      const st = aStream(a, { aud: ['a1', 'a2'], delivery: { method: PUSH, endpointUrl: 'https://r.example.com/events', authorizationHeaderSealed: 'sealed' } });
+      await s.streams.insert(st);
+      await expect(s.streams.get(a, st.streamId)).resolves.toEqual(st);
+      await expect(s.streams.get(anAccount().id, st.streamId)).resolves.toBeNull();
+      const other = aStream(a, { receiverId: 'client-2', status: 'disabled', createdAt: at('2026-01-02T00:00:00.000Z') });
+      await s.streams.insert(other);
+      expect((await s.streams.listByReceiver(a, 'client-1')).map((x) => x.streamId)).toEqual([st.streamId]);
+      expect((await s.streams.listDeliverable(a)).map((x) => x.streamId)).toEqual([st.streamId]);
+      const updated = { ...st, status: 'paused' as const, statusReason: 'maintenance', description: null, updatedAt: at('2026-01-05T00:00:00.000Z'), lastVerificationAt: at('2026-01-05T00:00:00.000Z') };
+      await expect(s.streams.update(updated)).resolves.toBe(true);
+      await expect(s.streams.get(a, st.streamId)).resolves.toEqual(updated);
+      await s.streams.addSubject(a, st.streamId, 'email:x', { format: 'email', email: 'x@example.com' });
+      await s.streams.addSubject(a, st.streamId, 'email:x', { format: 'email', email: 'x@example.com' });
+      await expect(s.streams.listSubjects(a, st.streamId)).resolves.toEqual([{ format: 'email', email: 'x@example.com' }]);
+      await expect(s.streams.removeSubject(a, st.streamId, 'email:x')).resolves.toBe(true);
+      await expect(s.streams.removeSubject(a, st.streamId, 'email:x')).resolves.toBe(false);
+      await s.outbox.enqueue({ accountId: a, streamId: st.streamId, jti: rid('j'), set: 'x.y.z', subjectKey: 'k', eventType: 'e', sourceId: 'src', createdAt: at('2026-01-05T00:00:00.000Z') });
+      await expect(s.streams.delete(a, st.streamId)).resolves.toBe(true);
+      await expect(s.streams.get(a, st.streamId)).resolves.toBeNull();
+      await expect(s.outbox.countPending(a, st.streamId)).resolves.toBe(0);
+      await expect(s.streams.delete(a, st.streamId)).resolves.toBe(false);
+      await expect(s.streams.update(updated)).resolves.toBe(false);
+    });
+
+    it('outbox: idempotent by source, pending in order, delivered and failed leave the queue, dropPending empties it', async () => {
+      const st = aStream(a);
+      const e = (sourceId: string, n: number) => ({ accountId: a, streamId: st.streamId, jti: rid('j'), set: `set-${n}`, subjectKey: 'user:1', eventType: 'risk', sourceId, createdAt: at(`2026-01-0${n}T00:00:00.000Z`) });
+      const first = e('c1', 1);
+      await expect(s.outbox.enqueue(first)).resolves.toBe(true);
+      await expect(s.outbox.enqueue({ ...e('c1', 2) })).resolves.toBe(false);
+      await s.outbox.enqueue(e('c2', 2));
+      await s.outbox.enqueue(e('c3', 3));
+      const pending = await s.outbox.pending(a, st.streamId, 10);
+      expect(pending.map((p) => p.set)).toEqual(['set-1', 'set-2', 'set-3']);
+      expect(pending[0]).toMatchObject({ jti: first.jti, state: 'pending', attempts: 0, subjectKey: 'user:1', sourceId: 'c1' });
+      expect(pending[0]!.seq).toBeLessThan(pending[1]!.seq);
+      expect((await s.outbox.pending(a, st.streamId, 2)).length).toBe(2);
+      await expect(s.outbox.markDelivered(a, st.streamId, [pending[0]!.jti, 'nope'], at('2026-01-09T00:00:00.000Z'))).resolves.toBe(1);
+      await expect(s.outbox.markDelivered(a, st.streamId, [pending[0]!.jti], at('2026-01-09T00:00:00.000Z'))).resolves.toBe(0);
+      await expect(s.outbox.markFailed(a, st.streamId, [{ jti: pending[1]!.jti, error: 'invalid_key: bad' }], at('2026-01-09T00:00:00.000Z'))).resolves.toBe(1);
+      expect((await s.outbox.pending(a, st.streamId, 10)).map((p) => p.set)).toEqual(['set-3']);
+      await expect(s.outbox.markDelivered(anAccount().id, st.streamId, [pending[2]!.jti], at('2026-01-09T00:00:00.000Z'))).resolves.toBe(0);
+      await expect(s.outbox.dropPending(a, st.streamId)).resolves.toBe(1);
+      await expect(s.outbox.countPending(a, st.streamId)).resolves.toBe(0);
+    });
+  });
+}
