@@ -13,6 +13,7 @@ import { apiTokenService, type ApiTokenService } from './accounts/api-tokens.js'
 import { createHttpApp } from './http/create-http-app.js';
 import { loadBehaviorCatalog } from './config/behavior-catalog.js';
 import { riskServices, type RiskServices } from './risk/index.js';
+import { ssfServices, type SsfServices } from './ssf/index.js';
 
 /** A running riskwire: its HTTP server, its services, and how to stop it. */
 export interface RunningApp {
@@ -22,6 +23,7 @@ export interface RunningApp {
   readonly accounts: AccountService;
   readonly tokens: ApiTokenService;
   readonly risk: RiskServices;
+  readonly ssf: SsfServices;
   readonly secrets: SecretBox;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes storage. */
   close(): Promise<void>;
@@ -52,6 +54,8 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   try {
     const { accounts, tokens } = buildServices(storage, now);
     const risk = riskServices({ storage, catalog, now, logger });
+    const secrets = createSecretBox(master.key);
+    const ssf = ssfServices({ config, storage, secrets, masterKey: master.key, now, logger, catalog });
     if (config.bootstrap) {
       const { created } = await accounts.ensure({ id: config.bootstrap.accountId }, 'bootstrap');
       await tokens.installBootstrap(config.bootstrap.accountId, config.bootstrap.token);
@@ -60,7 +64,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const metrics = createMetrics();
     const drain = { active: false };
     const app = createHttpApp({
-      config, logger, metrics, accounts, tokens, risk, storage, now,
+      config, logger, metrics, accounts, tokens, risk, ssf, storage, now,
       ready: () => storage.ping(),
       isDraining: () => drain.active,
     });
@@ -73,6 +77,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       });
     });
     const workers = risk.startWorkers();
+    const transmitter = ssf.startWorkers();
     const { port } = server.address() as AddressInfo;
     life.info(`riskwire listening on ${config.host}:${port} (store: ${storage.kind}, public URL ${config.publicUrl})`);
     let closing: Promise<void> | undefined;
@@ -83,10 +88,11 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       accounts,
       tokens,
       risk,
-      secrets: createSecretBox(master.key),
+      ssf,
+      secrets,
       close: () => {
         drain.active = true;
-        return (closing ??= workers.stop().then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
+        return (closing ??= Promise.all([workers.stop(), transmitter.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
       },
     };
   } catch (err) {

@@ -18,7 +18,7 @@ export interface ApiTokenService {
    * @throws 404 when the account does not exist, 400 for unknown scopes or an empty name.
    */
   create(
-    input: { accountId: string; name: string; scopes: readonly string[] },
+    input: { accountId: string; name: string; scopes: readonly string[]; receiverId?: string | undefined },
     actor: string,
   ): Promise<{ token: string; record: ApiToken }>;
   /** The principal of a live token, or `null` for unknown or revoked tokens. */
@@ -57,7 +57,7 @@ export function apiTokenService(storage: Storage, now: Clock): ApiTokenService {
         createdAt: now(),
         lastUsedAt: null,
         revokedAt: null,
-        receiverId: null,
+        receiverId: input.receiverId ?? null,
       };
       await storage.apiTokens.insert(record);
       await audit(record.accountId, actor, 'token.created', record.id, { name: record.name, scopes: record.scopes });

@@ -9,7 +9,7 @@ const CatalogFile = z.object({
   $comment: z.string().optional(),
   behaviors: z.record(
     z.string().regex(BEHAVIOR_ID_PATTERN, 'behavior ids must match [a-z0-9][a-z0-9_.-]{0,63}'),
-    z.object({ name: z.string().min(1), description: z.string(), risk_level: z.enum(RISK_LEVELS) }).strict(),
+    z.object({ name: z.string().min(1), description: z.string(), risk_level: z.enum(RISK_LEVELS), device: z.boolean().default(false) }).strict(),
   ),
 }).strict();
 
@@ -29,6 +29,6 @@ export function loadBehaviorCatalog(file = path.join(packageRoot(), 'config', 'b
     throw new Error(`${file}: invalid behavior catalog:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
   }
   return Object.freeze(
-    Object.entries(parsed.data.behaviors).map(([id, b]) => Object.freeze({ id, name: b.name, description: b.description, riskLevel: b.risk_level })),
+    Object.entries(parsed.data.behaviors).map(([id, b]) => Object.freeze({ id, name: b.name, description: b.description, riskLevel: b.risk_level, device: b.device })),
   );
 }

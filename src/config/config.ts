@@ -15,4 +15,11 @@ export interface Config {
   readonly allowPrivateNetwork: boolean;
   readonly http: { readonly bodyLimitBytes: number; readonly shutdownGraceMs: number };
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
+  readonly ssf: {
+    readonly keyPrepublishSeconds: number;
+    readonly keyRetentionSeconds: number;
+    readonly accessTokenTtlSeconds: number;
+    readonly longPollSeconds: number;
+    readonly minVerificationIntervalSeconds: number;
+  };
 }

@@ -46,6 +46,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     allowPrivateNetwork: e.RISKWIRE_ALLOW_PRIVATE_NETWORK,
     http: { bodyLimitBytes: e.RISKWIRE_BODY_LIMIT, shutdownGraceMs: e.RISKWIRE_SHUTDOWN_GRACE_MS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    ssf: {
+      keyPrepublishSeconds: e.RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS,
+      keyRetentionSeconds: e.RISKWIRE_SSF_KEY_RETENTION_SECONDS,
+      accessTokenTtlSeconds: e.RISKWIRE_SSF_ACCESS_TOKEN_TTL_SECONDS,
+      longPollSeconds: e.RISKWIRE_SSF_LONG_POLL_SECONDS,
+      minVerificationIntervalSeconds: e.RISKWIRE_SSF_MIN_VERIFICATION_INTERVAL_SECONDS,
+    },
   };
   return deepFreeze(config);
 }

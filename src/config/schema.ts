@@ -52,6 +52,16 @@ export const EnvSchema = z
     RISKWIRE_BODY_LIMIT: byteSize.default(1024 * 1024),
     /** How long shutdown waits for in-flight requests before closing connections. Default 8000 ms (< 10 s). */
     RISKWIRE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60000).default(8000),
+    /** Seconds a rotated-in signing key is published in the JWKS before it signs. Default 3600. */
+    RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS: z.coerce.number().int().min(0).max(30 * 86400).default(3600),
+    /** Seconds a retired signing key stays in the JWKS after its last use. Default 86400. */
+    RISKWIRE_SSF_KEY_RETENTION_SECONDS: z.coerce.number().int().min(0).max(365 * 86400).default(86400),
+    /** Lifetime of receivers' OAuth access tokens, seconds. Default 900 (CAEP interop §2.7: short-lived). */
+    RISKWIRE_SSF_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(900),
+    /** Longest a long poll is held before answering with no SETs, seconds. Default 30. */
+    RISKWIRE_SSF_LONG_POLL_SECONDS: z.coerce.number().int().min(1).max(120).default(30),
+    /** min_verification_interval published on streams and enforced with 429, seconds. Default 10. */
+    RISKWIRE_SSF_MIN_VERIFICATION_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
     /** winston level. Default info. */
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
     /** json (one object per line, for collectors) or pretty (for a terminal). Default json. */

@@ -16,9 +16,14 @@ export interface AccountSettings {
    * (default) keeps Cloudflare's behaviour, where only a reset lowers a score.
    */
   readonly decayWindowSeconds: number | null;
+  /**
+   * SSF §7.1 `default_subjects` of the account's transmitter: `ALL` sends every user's events on
+   * every stream; `NONE` only those matching subjects a receiver added.
+   */
+  readonly ssfDefaultSubjects: 'ALL' | 'NONE';
 }
 
-export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { decayWindowSeconds: null };
+export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { decayWindowSeconds: null, ssfDefaultSubjects: 'ALL' };
 
 /** True when `id` is a well-formed account id. */
 export function isAccountId(id: unknown): id is string {

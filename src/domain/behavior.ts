@@ -22,4 +22,6 @@ export interface CatalogBehavior {
   readonly name: string;
   readonly description: string;
   readonly riskLevel: RiskLevel;
+  /** A behavior about a device (EDR posture): its risk changes are also device-compliance-change. */
+  readonly device?: boolean;
 }

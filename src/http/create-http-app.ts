@@ -15,6 +15,9 @@ import { riskScoringRouter } from './risk-scoring/router.js';
 import type { RiskServices } from '../risk/index.js';
 import type { Storage } from '../storage/ports.js';
 import type { Clock } from '../domain/clock.js';
+import type { SsfServices } from '../ssf/index.js';
+import { transmitterRouter } from './ssf/transmitter-router.js';
+import { ssfAdminRouter } from './ssf/admin-router.js';
 
 /** What the HTTP layer needs from the rest of the app. */
 export interface HttpDeps {
@@ -24,6 +27,7 @@ export interface HttpDeps {
   accounts: AccountService;
   tokens: ApiTokenService;
   risk: RiskServices;
+  ssf: SsfServices;
   storage: Storage;
   now: Clock;
   ready: ReadinessCheck;
@@ -49,8 +53,10 @@ export function createHttpApp(deps: HttpDeps): Express {
   const accountGuard = [authenticate(deps.tokens), requireOwnAccount];
   app.use(healthRouter({ metrics: deps.metrics, ready: deps.ready }));
   app.use(accountsRouter({ accounts: deps.accounts, guard: accountGuard }));
-  app.use(tokensRouter({ tokens: deps.tokens, guard: accountGuard }));
-  app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard }));
+  app.use(tokensRouter({ tokens: deps.tokens, storage: deps.storage, guard: accountGuard }));
+  app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard, onIngested: () => deps.ssf.kick() }));
+  app.use(ssfAdminRouter({ ssf: deps.ssf, guard: accountGuard }));
+  app.use(transmitterRouter({ ssf: deps.ssf, tokens: deps.tokens, storage: deps.storage, publicUrl: deps.config.publicUrl }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger.child('http')));

@@ -101,6 +101,8 @@ export interface RiskStore {
   dueForDecay(now: Date, limit: number): Promise<Array<{ accountId: string; userId: string }>>;
   /** Unconsumed changes, oldest first by `seq`, at most `limit`. */
   pendingChanges(limit: number): Promise<FeedChange[]>;
+  /** A user's changes, consumed or not, oldest first (history and investigation). */
+  changesOf(accountId: string, userId: string, limit: number): Promise<FeedChange[]>;
   /** Marks changes consumed. Idempotent; unknown ids are ignored. */
   ackChanges(ids: readonly string[], at: Date): Promise<void>;
   /**

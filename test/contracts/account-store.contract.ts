@@ -34,11 +34,11 @@ export function describeAccountStoreContract(name: string, makeStorage: () => Pr
     it('updates settings; false for an unknown account', async () => {
       const a = anAccount();
       await s.accounts.create(a);
-      await expect(s.accounts.updateSettings(a.id, { decayWindowSeconds: 3600 })).resolves.toBe(true);
-      expect((await s.accounts.get(a.id))?.settings).toEqual({ decayWindowSeconds: 3600 });
-      await expect(s.accounts.updateSettings(a.id, { decayWindowSeconds: null })).resolves.toBe(true);
-      expect((await s.accounts.get(a.id))?.settings).toEqual({ decayWindowSeconds: null });
-      await expect(s.accounts.updateSettings('missing-account', { decayWindowSeconds: 60 })).resolves.toBe(false);
+      await expect(s.accounts.updateSettings(a.id, { decayWindowSeconds: 3600, ssfDefaultSubjects: 'NONE' })).resolves.toBe(true);
+      expect((await s.accounts.get(a.id))?.settings).toEqual({ decayWindowSeconds: 3600, ssfDefaultSubjects: 'NONE' });
+      await expect(s.accounts.updateSettings(a.id, { decayWindowSeconds: null, ssfDefaultSubjects: 'ALL' })).resolves.toBe(true);
+      expect((await s.accounts.get(a.id))?.settings).toEqual({ decayWindowSeconds: null, ssfDefaultSubjects: 'ALL' });
+      await expect(s.accounts.updateSettings('missing-account', { decayWindowSeconds: 60, ssfDefaultSubjects: 'ALL' })).resolves.toBe(false);
     });
 
     it('get returns null for an unknown id', async () => {

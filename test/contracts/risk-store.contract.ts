@@ -120,6 +120,9 @@ export function describeRiskStoreContract(name: string, makeStorage: () => Promi
       await s.risk.ackChanges([feed[0]!.id, 'unknown-id'], NOW);
       await s.risk.ackChanges([feed[0]!.id], NOW);
       expect((await mine()).map((c) => c.id)).toEqual([feed[1]!.id]);
+      // History keeps consumed changes too.
+      expect((await s.risk.changesOf(a, userId, 10)).map((c) => c.id)).toEqual(feed.map((c) => c.id));
+      await expect(s.risk.changesOf(anAccount().id, userId, 10)).resolves.toEqual([]);
     });
 
     it('recover has nothing to do after clean operation', async () => {

@@ -10,7 +10,7 @@ export const rid = (prefix = '') => prefix + randomBytes(8).toString('hex');
 export const at = (iso: string) => new Date(iso);
 
 export function anAccount(over: Partial<Account> = {}): Account {
-  return { id: rid('acct-'), name: 'Test account', createdAt: at('2026-01-02T03:04:05.678Z'), settings: { decayWindowSeconds: null }, ...over };
+  return { id: rid('acct-'), name: 'Test account', createdAt: at('2026-01-02T03:04:05.678Z'), settings: { decayWindowSeconds: null, ssfDefaultSubjects: 'ALL' }, ...over };
 }
 
 export function aToken(accountId: string, over: Partial<ApiToken> = {}): ApiToken {

@@ -154,7 +154,7 @@ describe('risk scoring API', () => {
       const r = await signals([{ behavior: 'high_dlp', user: { email: 'fay@example.com' } }, { behavior: 'imp_travel', user: { email: 'fay@example.com' } }]);
       const fay = r.body.result.items[0].user_id;
       await call(`${base}/${fay}/reset`, { method: 'POST', token: t.token });
-      const changes = (await t.app.storage.risk.pendingChanges(100000)).filter((c) => c.userId === fay);
+      const changes = await t.app.storage.risk.changesOf('acme', fay, 100);
       expect(changes.map((c) => [c.previous, c.current, c.cause])).toEqual([
         ['unscored', 'medium', 'signal'],
         ['medium', 'high', 'signal'],
@@ -194,7 +194,7 @@ describe('risk scoring API', () => {
       clock = new Date('2026-11-22T12:55:00.000Z');
       await runDecayPass(deps);
       expect((await detail(gus)).body.result.risk_level).toBeNull();
-      const causes = (await t.app.storage.risk.pendingChanges(100000)).filter((c) => c.userId === gus).map((c) => [c.current, c.cause]);
+      const causes = (await t.app.storage.risk.changesOf('acme', gus, 100)).map((c) => [c.current, c.cause]);
       expect(causes).toEqual([['high', 'signal'], ['low', 'decay'], ['unscored', 'decay']]);
       await call(`${base}/settings`, { method: 'PUT', token: t.token, json: { decay_window_seconds: null } });
     });

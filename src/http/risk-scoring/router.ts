@@ -22,7 +22,7 @@ const BASE = '/client/v4/accounts/:account_id/zt_risk_scoring';
  * signals in, custom behaviors, and the decay setting. Static paths are registered before
  * `/:user_id` so they are never read as a user id.
  */
-export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; now: Clock; guard: RequestHandler[] }): Router {
+export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; now: Clock; guard: RequestHandler[]; onIngested?: () => void }): Router {
   const router = Router();
   const scope = (s: Parameters<typeof requireScope>[0]) => [...deps.guard, requireScope(s)];
   const Account = { params: S.AccountParams };
@@ -80,6 +80,8 @@ export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; 
           details: s.details,
         })),
       );
+      // Changes are durable in the feed already; fan them out to streams without waiting for a tick.
+      if (result.changes.length) deps.onIngested?.();
       sendResult(res, presentIngest(result));
     }],
   });
@@ -98,7 +100,9 @@ export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; 
     }],
     put: [...scope('risk:write'), validate(Settings), async (_req, res) => {
       const { params, body } = input(res, Settings);
-      const settings = { decayWindowSeconds: body.decay_window_seconds };
+      const account = await deps.storage.accounts.get(params.account_id);
+      if (!account) throw errors.notFound('account not found');
+      const settings = { ...account.settings, decayWindowSeconds: body.decay_window_seconds };
       if (!(await deps.storage.accounts.updateSettings(params.account_id, settings))) throw errors.notFound('account not found');
       deps.risk.settings.invalidate(params.account_id);
       await deps.storage.auditLog.append({ id: randomId(), accountId: params.account_id, at: deps.now(), actor: actorOf(res), action: 'risk.settings_updated', target: null, details: { decay_window_seconds: settings.decayWindowSeconds } });
@@ -116,6 +120,7 @@ export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; 
     post: [...scope('risk:write'), validate(Reset), async (_req, res) => {
       const { params } = input(res, Reset);
       await resetUser(deps.storage, deps.now, params.account_id, params.user_id, actorOf(res));
+      deps.onIngested?.();
       sendResult(res, null);
     }],
   });

@@ -10,5 +10,6 @@ export function presentToken(t: ApiToken) {
     created_at: t.createdAt.toISOString(),
     last_used_at: t.lastUsedAt?.toISOString() ?? null,
     revoked_at: t.revokedAt?.toISOString() ?? null,
+    ...(t.receiverId ? { receiver_id: t.receiverId } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { ApiTokenService, Principal } from '../../accounts/api-tokens.js';
+import type { Storage } from '../../storage/ports.js';
+import { errors } from '../../domain/errors.js';
 import { sendResult } from '../cloudflare/envelope.js';
 import { requireScope } from '../middleware/authenticate.js';
 import { validate, input } from '../middleware/validate.js';
@@ -10,7 +12,7 @@ import { presentToken } from './presenters.js';
 const actorOf = (p: Principal) => `token:${p.tokenId}`;
 
 /** API tokens of an account: list, create (value shown once), revoke. Scope `admin`. */
-export function tokensRouter(deps: { tokens: ApiTokenService; guard: RequestHandler[] }): Router {
+export function tokensRouter(deps: { tokens: ApiTokenService; storage: Storage; guard: RequestHandler[] }): Router {
   const router = Router();
   const admin = [...deps.guard, requireScope('admin')];
   const List = { params: AccountParams };
@@ -31,8 +33,11 @@ export function tokensRouter(deps: { tokens: ApiTokenService; guard: RequestHand
       validate(Create),
       async (_req, res) => {
         const { params, body } = input(res, Create);
+        if (body.receiver_id && !(await deps.storage.receivers.get(params.account_id, body.receiver_id))) {
+          throw errors.badRequest(`receiver "${body.receiver_id}" not found`, { fields: [{ path: '/body/receiver_id', message: 'unknown receiver' }] });
+        }
         const { token, record } = await deps.tokens.create(
-          { accountId: params.account_id, name: body.name, scopes: body.scopes },
+          { accountId: params.account_id, name: body.name, scopes: body.scopes, receiverId: body.receiver_id },
           actorOf(res.locals.principal as Principal),
         );
         // The value is returned here once; it is not stored and cannot be shown again.

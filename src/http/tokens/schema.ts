@@ -9,8 +9,14 @@ export const CreateTokenBody = z
   .object({
     name: z.string().trim().min(1, 'required').max(200),
     scopes: z.array(z.enum(ALL_SCOPES)).min(1, 'at least one scope'),
+    /** For an SSF static bearer token: the receiver (client id) it acts as; scopes then ssf.read/ssf.manage only. */
+    receiver_id: z.string().min(1).max(128).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => (b.receiver_id === undefined) === b.scopes.every((s) => !s.startsWith('ssf.')), {
+    message: 'ssf.read / ssf.manage go with receiver_id, and a receiver token has only those scopes',
+    path: ['scopes'],
+  });
 
 /** /tokens/:token_id */
 export const TokenParams = AccountParams.extend({

@@ -8,13 +8,14 @@ interface Doc {
   name: string;
   created_at: Date;
   decay_window_s?: number | null;
+  ssf_default_subjects?: 'ALL' | 'NONE';
 }
 
 const toAccount = (d: Doc): Account => ({
   id: d._id,
   name: d.name,
   createdAt: d.created_at,
-  settings: { decayWindowSeconds: d.decay_window_s ?? null },
+  settings: { decayWindowSeconds: d.decay_window_s ?? null, ssfDefaultSubjects: d.ssf_default_subjects ?? 'ALL' },
 });
 
 /** AccountStore on MongoDB: one document per account, keyed by its id. */
@@ -27,7 +28,7 @@ export function mongoAccountStore(db: Db): AccountStore {
       try {
         const r = await col.updateOne(
           { _id: a.id },
-          { $setOnInsert: { name: a.name, created_at: a.createdAt, decay_window_s: a.settings.decayWindowSeconds } },
+          { $setOnInsert: { name: a.name, created_at: a.createdAt, decay_window_s: a.settings.decayWindowSeconds, ssf_default_subjects: a.settings.ssfDefaultSubjects } },
           { upsert: true },
         );
         return r.upsertedCount === 1;
@@ -44,7 +45,7 @@ export function mongoAccountStore(db: Db): AccountStore {
       return (await col.find({}).sort({ _id: 1 }).toArray()).map(toAccount);
     },
     async updateSettings(id, settings) {
-      const r = await col.updateOne({ _id: id }, { $set: { decay_window_s: settings.decayWindowSeconds } });
+      const r = await col.updateOne({ _id: id }, { $set: { decay_window_s: settings.decayWindowSeconds, ssf_default_subjects: settings.ssfDefaultSubjects } });
       return r.matchedCount === 1;
     },
   };

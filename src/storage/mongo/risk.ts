@@ -71,6 +71,7 @@ export async function ensureRiskIndexes(db: Db): Promise<void> {
   await events.createIndex({ account_id: 1, user_id: 1, risk_rank: -1, occurred_at: -1 }, { name: 'by_user_level' });
   await events.createIndex({ applied: 1, received_at: 1 }, { name: 'unapplied' });
   await db.collection<ChangeDoc>('risk_changes').createIndex({ consumed_at: 1, seq: 1 }, { name: 'feed' });
+  await db.collection<ChangeDoc>('risk_changes').createIndex({ account_id: 1, user_id: 1, seq: 1 }, { name: 'by_user' });
 }
 
 /**
@@ -216,6 +217,9 @@ export function mongoRiskStore(db: Db): RiskStore {
     },
     async pendingChanges(limit) {
       return (await changes.find({ consumed_at: null }).sort({ seq: 1 }).limit(limit).toArray()).map(toFeed);
+    },
+    async changesOf(accountId, userId, limit) {
+      return (await changes.find({ account_id: accountId, user_id: userId }).sort({ seq: 1 }).limit(limit).toArray()).map(toFeed);
     },
     async ackChanges(ids, at) {
       if (ids.length) await changes.updateMany({ _id: { $in: [...ids] }, consumed_at: null }, { $set: { consumed_at: at } });

@@ -7,26 +7,27 @@ interface Row {
   name: string;
   created_at: number;
   decay_window_s: number | null;
+  ssf_default_subjects: 'ALL' | 'NONE';
 }
 
 const toAccount = (r: Row): Account => ({
   id: r.id,
   name: r.name,
   createdAt: new Date(r.created_at),
-  settings: { decayWindowSeconds: r.decay_window_s },
+  settings: { decayWindowSeconds: r.decay_window_s, ssfDefaultSubjects: r.ssf_default_subjects },
 });
 
 /** AccountStore on SQLite. */
 export function sqliteAccountStore(db: SqliteDb): AccountStore {
   const insert = db.prepare(
-    'INSERT INTO accounts (id, name, created_at, decay_window_s) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    'INSERT INTO accounts (id, name, created_at, decay_window_s, ssf_default_subjects) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
   );
-  const byId = db.prepare<[string], Row>('SELECT id, name, created_at, decay_window_s FROM accounts WHERE id = ?');
-  const all = db.prepare<[], Row>('SELECT id, name, created_at, decay_window_s FROM accounts ORDER BY id');
-  const settings = db.prepare('UPDATE accounts SET decay_window_s = ? WHERE id = ?');
+  const byId = db.prepare<[string], Row>('SELECT id, name, created_at, decay_window_s, ssf_default_subjects FROM accounts WHERE id = ?');
+  const all = db.prepare<[], Row>('SELECT id, name, created_at, decay_window_s, ssf_default_subjects FROM accounts ORDER BY id');
+  const settings = db.prepare('UPDATE accounts SET decay_window_s = ?, ssf_default_subjects = ? WHERE id = ?');
   return {
     async create(a) {
-      return insert.run(a.id, a.name, a.createdAt.getTime(), a.settings.decayWindowSeconds).changes === 1;
+      return insert.run(a.id, a.name, a.createdAt.getTime(), a.settings.decayWindowSeconds, a.settings.ssfDefaultSubjects).changes === 1;
     },
     async get(id) {
       const r = byId.get(id);
@@ -36,7 +37,7 @@ export function sqliteAccountStore(db: SqliteDb): AccountStore {
       return all.all().map(toAccount);
     },
     async updateSettings(id, s) {
-      return settings.run(s.decayWindowSeconds, id).changes === 1;
+      return settings.run(s.decayWindowSeconds, s.ssfDefaultSubjects, id).changes === 1;
     },
   };
 }

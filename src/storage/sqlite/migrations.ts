@@ -129,6 +129,7 @@ export const MIGRATIONS: readonly Migration[] = [
         consumed_at   INTEGER
       ) STRICT;
       CREATE INDEX risk_changes_pending ON risk_changes (seq) WHERE consumed_at IS NULL;
+      CREATE INDEX risk_changes_by_user ON risk_changes (account_id, user_id, seq);
     `,
   },
   {
@@ -136,6 +137,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'ssf transmitter: signing keys, receivers, streams, subjects, outbox',
     sql: `
       ALTER TABLE api_tokens ADD COLUMN receiver_id TEXT;
+      ALTER TABLE accounts ADD COLUMN ssf_default_subjects TEXT NOT NULL DEFAULT 'ALL';
 
       CREATE TABLE signing_keys (
         account_id     TEXT NOT NULL,

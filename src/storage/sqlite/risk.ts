@@ -95,6 +95,7 @@ export function sqliteRiskStore(db: SqliteDb): RiskStore {
     'SELECT account_id, id FROM users WHERE decay_check_at IS NOT NULL AND decay_check_at <= ? ORDER BY decay_check_at LIMIT ?',
   );
   const pending = db.prepare<[number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE consumed_at IS NULL ORDER BY seq LIMIT ?`);
+  const ofUser = db.prepare<[string, string, number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE account_id = ? AND user_id = ? ORDER BY seq LIMIT ?`);
   const ack = db.prepare('UPDATE risk_changes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL');
   const pages = new Map<string, ReturnType<typeof db.prepare<[string, string, number, number], EventRow>>>();
 
@@ -160,6 +161,9 @@ export function sqliteRiskStore(db: SqliteDb): RiskStore {
     },
     async pendingChanges(limit) {
       return pending.all(limit).map(toChange);
+    },
+    async changesOf(accountId, userId, limit) {
+      return ofUser.all(accountId, userId, limit).map(toChange);
     },
     async ackChanges(ids, at) {
       ackAll(ids, at.getTime());

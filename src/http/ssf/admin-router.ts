@@ -1,0 +1,46 @@
+import { Router, type RequestHandler } from 'express';
+import type { Principal } from '../../accounts/api-tokens.js';
+import type { SsfServices } from '../../ssf/index.js';
+import { sendResult } from '../cloudflare/envelope.js';
+import { requireScope } from '../middleware/authenticate.js';
+import { input, validate } from '../middleware/validate.js';
+import { route } from '../route.js';
+import { presentReceiver } from './presenters.js';
+import * as S from './schema.js';
+
+const actorOf = (res: { locals: Record<string, unknown> }) => `token:${(res.locals.principal as Principal).tokenId}`;
+
+/** Operator API for the transmitter: receivers (OAuth clients) and key rotation. Scope `ssf:admin`. */
+export function ssfAdminRouter(deps: { ssf: SsfServices; guard: RequestHandler[] }): Router {
+  const router = Router();
+  const admin = [...deps.guard, requireScope('ssf:admin')];
+  const Acc = { params: S.AccountParam };
+  const Create = { params: S.AccountParam, body: S.CreateReceiverBody };
+  const Del = { params: S.ReceiverParams };
+  route(router, '/client/v4/accounts/:account_id/ssf/receivers', {
+    get: [...admin, validate(Acc), async (_req, res) => {
+      sendResult(res, (await deps.ssf.receivers.list(input(res, Acc).params.account_id)).map(presentReceiver));
+    }],
+    post: [...admin, validate(Create), async (_req, res) => {
+      const { params, body } = input(res, Create);
+      const { receiver, clientSecret } = await deps.ssf.receivers.create(params.account_id, body, actorOf(res));
+      const e = deps.ssf.endpoints(params.account_id);
+      // The secret is shown this once; only its hash is stored.
+      sendResult(res, { ...presentReceiver(receiver), client_secret: clientSecret, token_endpoint: e.token, issuer: e.issuer }, { status: 201 });
+    }],
+  });
+  route(router, '/client/v4/accounts/:account_id/ssf/receivers/:client_id', {
+    delete: [...admin, validate(Del), async (_req, res) => {
+      const { params } = input(res, Del);
+      await deps.ssf.receivers.delete(params.account_id, params.client_id, actorOf(res));
+      sendResult(res, null);
+    }],
+  });
+  route(router, '/client/v4/accounts/:account_id/ssf/keys/rotate', {
+    post: [...admin, validate(Acc), async (_req, res) => {
+      const { kid, activatesAt } = await deps.ssf.keys.rotate(input(res, Acc).params.account_id);
+      sendResult(res, { kid, activates_at: activatesAt.toISOString() });
+    }],
+  });
+  return router;
+}

@@ -1,0 +1,67 @@
+import type { CatalogBehavior } from '../../domain/behavior.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Storage } from '../../storage/ports.js';
+import type { UserRecord } from '../../storage/risk-ports.js';
+import type { Stream } from '../../storage/ssf-ports.js';
+import { draftsForChange, userSubject } from '../set/build-set.js';
+import { subjectsMatch, type Subject } from '../subjects.js';
+import type { Enqueue } from './enqueue.js';
+
+/** The subjects a user can be addressed by, for matching subjects a receiver added (SSF §8.1.3.1). */
+function candidateSubjects(user: UserRecord): Subject[] {
+  const out: Subject[] = [userSubject(user), { format: 'complex', user: { format: 'opaque', id: user.id } }];
+  if (user.email) out.push({ format: 'email', email: user.email });
+  for (const i of user.identifiers) {
+    if (i.kind === 'email') out.push({ format: 'email', email: i.value });
+    if (i.kind === 'iss_sub') {
+      const at = i.value.indexOf(' ');
+      out.push({ format: 'iss_sub', iss: i.value.slice(0, at), sub: i.value.slice(at + 1) });
+    }
+  }
+  return out;
+}
+
+/**
+ * One pass of the transmitter's consumer of the risk change feed: every unconsumed RiskChange
+ * becomes SETs on every stream of its account that delivers them and whose subjects include the
+ * user, then the change is acknowledged. A crash before the acknowledgement re-runs the change;
+ * the outbox ignores what it already holds. Returns how many changes were consumed.
+ */
+export async function fanOutOnce(deps: {
+  storage: Storage;
+  now: Clock;
+  issuerOf: (accountId: string) => string;
+  enqueue: Enqueue;
+  catalog: readonly CatalogBehavior[];
+  logger: Logger;
+}, limit = 200): Promise<number> {
+  const changes = await deps.storage.risk.pendingChanges(limit);
+  if (!changes.length) return 0;
+  const streamsOf = new Map<string, Stream[]>();
+  const subjectsOf = new Map<string, Subject[]>();
+  const defaults = new Map<string, 'ALL' | 'NONE'>();
+  const device = new Set(deps.catalog.filter((b) => b.device).map((b) => b.id));
+  for (const change of changes) {
+    const a = change.accountId;
+    if (!streamsOf.has(a)) {
+      streamsOf.set(a, await deps.storage.streams.listDeliverable(a));
+      defaults.set(a, (await deps.storage.accounts.get(a))?.settings.ssfDefaultSubjects ?? 'ALL');
+    }
+    const user = await deps.storage.users.get(a, change.userId);
+    if (!user) continue;
+    const candidates = candidateSubjects(user);
+    for (const stream of streamsOf.get(a)!) {
+      // SSF §7.1 default_subjects: ALL ⇒ every user; NONE ⇒ only users matching an added subject.
+      if (defaults.get(a) === 'NONE' && stream.receiverId !== null) {
+        const key = `${a}/${stream.streamId}`;
+        if (!subjectsOf.has(key)) subjectsOf.set(key, (await deps.storage.streams.listSubjects(a, stream.streamId)) as Subject[]);
+        if (!subjectsOf.get(key)!.some((added) => candidates.some((c) => subjectsMatch(added, c)))) continue;
+      }
+      const drafts = draftsForChange(change, user, stream, deps.issuerOf(a), deps.now(), { deviceBehavior: change.behaviorId !== null && device.has(change.behaviorId) });
+      for (const d of drafts) await deps.enqueue(stream, d, `${change.id}:${d.eventType}`);
+    }
+  }
+  await deps.storage.risk.ackChanges(changes.map((c) => c.id), deps.now());
+  return changes.length;
+}
