@@ -9,6 +9,11 @@ import { randomId } from '../crypto/tokens.js';
 export interface BehaviorService {
   /** The account's behaviors, ordered by id (seeded from the catalog on first use). */
   list(accountId: string): Promise<Behavior[]>;
+  /**
+   * The behaviors as ingestion sees them: cached up to one second per account, and dropped at once
+   * when this process changes them (another instance's change takes effect within the second).
+   */
+  forIngest(accountId: string): Promise<Behavior[]>;
   /** One behavior, or null. */
   get(accountId: string, id: string): Promise<Behavior | null>;
   /**
@@ -31,6 +36,8 @@ export function behaviorService(storage: Storage, catalog: readonly CatalogBehav
     await storage.behaviors.seed(accountId, catalog, now());
     seeded.add(accountId);
   };
+  const cache = new Map<string, { at: number; list: Behavior[] }>();
+  const CACHE_MS = 1000;
   const audit = (accountId: string, actor: string, action: string, target: string, details: Record<string, unknown>) =>
     storage.auditLog.append({ id: randomId(), accountId, at: now(), actor, action, target, details });
 
@@ -39,6 +46,15 @@ export function behaviorService(storage: Storage, catalog: readonly CatalogBehav
       await ensureSeeded(accountId);
       return storage.behaviors.list(accountId);
     },
+    async forIngest(accountId) {
+      const hit = cache.get(accountId);
+      const t = now().getTime();
+      if (hit && t - hit.at < CACHE_MS && t >= hit.at) return hit.list;
+      await ensureSeeded(accountId);
+      const list = await storage.behaviors.list(accountId);
+      cache.set(accountId, { at: t, list });
+      return list;
+    },
     async get(accountId, id) {
       await ensureSeeded(accountId);
       return storage.behaviors.get(accountId, id);
@@ -46,6 +62,7 @@ export function behaviorService(storage: Storage, catalog: readonly CatalogBehav
     async update(accountId, changes, actor) {
       await ensureSeeded(accountId);
       const before = new Map((await storage.behaviors.list(accountId)).map((b) => [b.id, b]));
+      cache.delete(accountId);
       const missing = await storage.behaviors.update(accountId, changes, now());
       if (missing.length) {
         throw errors.badRequest(`unknown behavior id(s): ${missing.join(', ')}`, {
@@ -65,6 +82,7 @@ export function behaviorService(storage: Storage, catalog: readonly CatalogBehav
     },
     async putCustom(accountId, input, actor) {
       await ensureSeeded(accountId);
+      cache.delete(accountId);
       const b: Behavior = { accountId, ...input, custom: true, updatedAt: now() };
       if (!(await storage.behaviors.putCustom(b))) throw errors.conflict(`"${input.id}" is a catalog behavior and cannot be redefined`);
       await audit(accountId, actor, 'behavior.custom_put', input.id, { name: input.name, enabled: input.enabled, risk_level: input.riskLevel });
@@ -72,6 +90,7 @@ export function behaviorService(storage: Storage, catalog: readonly CatalogBehav
     },
     async deleteCustom(accountId, id, actor) {
       await ensureSeeded(accountId);
+      cache.delete(accountId);
       const r = await storage.behaviors.deleteCustom(accountId, id);
       if (r === 'not_found') throw errors.notFound(`behavior "${id}" not found`);
       if (r === 'not_custom') throw errors.conflict(`"${id}" is a catalog behavior; disable it instead of deleting it`);

@@ -38,57 +38,62 @@ export function ingestSignals(deps: {
     const result: IngestResult = { accepted: 0, duplicates: 0, ignored: 0, items: [], changes: [] };
     const { decayWindowSeconds } = await deps.settings.get(accountId);
     const windowMs = decayWindowSeconds === null ? null : decayWindowSeconds * 1000;
-    const behaviors = new Map((await deps.behaviors.list(accountId)).map((b) => [b.id, b]));
+    const behaviors = new Map((await deps.behaviors.forIngest(accountId)).map((b) => [b.id, b]));
 
+    // Pass 1: decide each signal and resolve its user, keeping the input order.
+    type Slot = { signalId: string; ignored?: string; event?: RiskEvent };
+    const slots: Slot[] = [];
     for (const s of signals) {
       const signalId = s.id ?? randomUUID();
-      const ignore = (reason: string) => {
-        result.ignored++;
-        result.items.push({ id: signalId, status: 'ignored', reason });
-      };
       const behavior = behaviors.get(s.behavior);
       if (!behavior) {
-        ignore(`unknown behavior "${s.behavior}"`);
+        slots.push({ signalId, ignored: `unknown behavior "${s.behavior}"` });
         continue;
       }
       // Cloudflare §1.6: while a behavior is disabled nothing is recorded for it.
       if (!behavior.enabled) {
-        ignore(`behavior "${s.behavior}" is disabled`);
+        slots.push({ signalId, ignored: `behavior "${s.behavior}" is disabled` });
         continue;
       }
       const userId = await resolveUser(deps.storage, accountId, s.user, deps.now);
       if (!userId) {
-        ignore(`unknown user id "${s.user.id}"`);
+        slots.push({ signalId, ignored: `unknown user id "${s.user.id}"` });
         continue;
       }
       const receivedAt = deps.now();
       // A timestamp in the future is clock skew at the source: it counts as now.
       const occurredAt = s.occurredAt && s.occurredAt < receivedAt ? s.occurredAt : receivedAt;
-      const event: RiskEvent = {
-        accountId,
-        id: randomUUID(),
-        userId,
-        behaviorId: behavior.id,
-        behaviorName: behavior.name,
-        riskLevel: behavior.riskLevel,
-        occurredAt,
-        receivedAt,
-        source: s.source,
+      slots.push({
         signalId,
-        details: s.details ?? {},
-      };
-      const outcome = await deps.storage.risk.recordEvent(event, (state, e) => applyEvent(state, e, windowMs, deps.now()));
+        event: {
+          accountId, id: randomUUID(), userId, behaviorId: behavior.id, behaviorName: behavior.name, riskLevel: behavior.riskLevel,
+          occurredAt, receivedAt, source: s.source, signalId, details: s.details ?? {},
+        },
+      });
+    }
+    // Pass 2: record every event with its level change, in order (one commit on SQLite).
+    const events = slots.flatMap((x) => (x.event ? [x.event] : []));
+    const outcomes = await deps.storage.risk.recordEvents(events, (state, e) => applyEvent(state, e, windowMs, deps.now()));
+    let next = 0;
+    for (const slot of slots) {
+      if (!slot.event) {
+        result.ignored++;
+        result.items.push({ id: slot.signalId, status: 'ignored', reason: slot.ignored! });
+        continue;
+      }
+      const outcome = outcomes[next++]!;
+      const userId = slot.event.userId;
       if (outcome.status === 'duplicate') {
         result.duplicates++;
-        result.items.push({ id: signalId, status: 'duplicate', userId });
+        result.items.push({ id: slot.signalId, status: 'duplicate', userId });
         continue;
       }
       result.accepted++;
-      result.items.push({ id: signalId, status: 'accepted', userId });
+      result.items.push({ id: slot.signalId, status: 'accepted', userId });
       if (outcome.change) {
         result.changes.push(outcome.change);
         deps.logger.info('risk level changed', {
-          account: accountId, user_id: userId, previous: outcome.change.previous, current: outcome.change.current, behavior: behavior.id,
+          account: accountId, user_id: userId, previous: outcome.change.previous, current: outcome.change.current, behavior: slot.event.behaviorId,
         });
       }
     }

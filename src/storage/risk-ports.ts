@@ -91,6 +91,12 @@ export interface RiskStore {
    * `duplicate` and applies nothing. Concurrent calls for one user never lose an update.
    */
   recordEvent(event: RiskEvent, transition: EventTransition): Promise<RecordOutcome>;
+  /**
+   * `recordEvent` for several events, in order, with the same guarantees per event. SQLite commits
+   * them in one transaction (one commit per ingest request rather than per signal); MongoDB
+   * applies them one by one. Outcomes are in input order.
+   */
+  recordEvents(events: readonly RiskEvent[], transition: EventTransition): Promise<RecordOutcome[]>;
   /** Applies `transition` to the user's state atomically (reset, decay). Null when the user does not exist. */
   transition(accountId: string, userId: string, transition: (s: UserRiskState) => Transition): Promise<{ state: UserRiskState; change: RiskChange | null } | null>;
   /** One page of the user's events (all history, resets included) and their total. */

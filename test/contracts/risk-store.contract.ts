@@ -55,6 +55,19 @@ export function describeRiskStoreContract(name: string, makeStorage: () => Promi
       await expect(s.risk.recordEvent({ ...anEvent(b, other.id), signalId: e.signalId }, score)).resolves.toMatchObject({ status: 'recorded' });
     });
 
+    it('recordEvents keeps input order and per-event guarantees, duplicates within the batch included', async () => {
+      const first = anEvent(a, userId, { riskLevel: 'low' });
+      const outcomes = await s.risk.recordEvents(
+        [first, anEvent(a, userId, { riskLevel: 'high' }), { ...anEvent(a, userId, { riskLevel: 'medium' }), signalId: first.signalId }, anEvent(a, userId, { riskLevel: 'medium' })],
+        score,
+      );
+      expect(outcomes.map((o) => [o.status, o.change?.current ?? null])).toEqual([
+        ['recorded', 'low'], ['recorded', 'high'], ['duplicate', null], ['recorded', null],
+      ]);
+      expect(await s.users.get(a, userId)).toMatchObject({ level: 'high', eventCount: 3 });
+      await expect(s.risk.recordEvents([], score)).resolves.toEqual([]);
+    });
+
     it('a lower or equal event counts but writes no change', async () => {
       await s.risk.recordEvent(anEvent(a, userId, { riskLevel: 'high' }), score);
       const r = await s.risk.recordEvent(anEvent(a, userId, { riskLevel: 'low' }), score);

@@ -197,6 +197,11 @@ export function mongoRiskStore(db: Db): RiskStore {
       }
       return { status: 'recorded', change: await applyEventDoc(e, fn) };
     },
+    async recordEvents(list, fn) {
+      const out = [];
+      for (const e of list) out.push(await this.recordEvent(e, fn));
+      return out;
+    },
     async transition(accountId, userId, fn) {
       const r = await cas(accountId, userId, (doc) => ({ t: fn(toUserSummary(doc)) }));
       if (r) await flush(userKey(accountId, userId));

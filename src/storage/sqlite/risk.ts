@@ -123,6 +123,7 @@ export function sqliteRiskStore(db: SqliteDb): RiskStore {
     if (!row) throw new Error(`recordEvent: user ${e.userId} does not exist in account ${e.accountId}`);
     return { status: 'recorded' as const, change: apply(row, fn(stateOf(row), e)) };
   });
+  const recordMany = db.transaction((events: readonly RiskEvent[], fn: EventTransition) => events.map((e) => record(e, fn)));
   const transition = db.transaction((accountId: string, userId: string, fn: (s: UserRiskState) => Transition) => {
     const row = userState.get(accountId, userId);
     if (!row) return null;
@@ -136,6 +137,9 @@ export function sqliteRiskStore(db: SqliteDb): RiskStore {
   return {
     async recordEvent(e, fn) {
       return record.immediate(e, fn);
+    },
+    async recordEvents(events, fn) {
+      return recordMany.immediate(events, fn);
     },
     async transition(accountId, userId, fn) {
       return transition.immediate(accountId, userId, fn);
