@@ -4,6 +4,13 @@ import { openStorage } from '../storage/open-storage.js';
 import { buildServices } from '../app.js';
 import { accountsCommand } from './commands/accounts.js';
 import { tokensCommand } from './commands/tokens.js';
+import { ssfCommand } from './commands/ssf.js';
+import { resolveMasterKey } from '../crypto/master-key.js';
+import { createSecretBox } from '../crypto/secret-box.js';
+import { loadBehaviorCatalog } from '../config/behavior-catalog.js';
+import { createLogger } from '../observability/logger.js';
+import { systemClock } from '../domain/clock.js';
+import { ssfServices } from '../ssf/index.js';
 import type { CliIo } from './output.js';
 import { UsageError } from './usage-error.js';
 
@@ -14,6 +21,10 @@ const HELP = `riskwire — operator commands (same DATA_DIR / MONGODB_URI as the
   riskwire tokens create --account <id> --scope <scope>… --name <name>
   riskwire tokens list --account <id>
   riskwire tokens revoke <token-id>
+  riskwire receivers create --account <id> --name <name> [--audience <aud>] [--scope ssf.read|ssf.manage]…
+  riskwire receivers list --account <id>
+  riskwire receivers delete --account <id> <client-id>
+  riskwire keys rotate --account <id>
 
 Scopes: risk:read risk:write pii:read ssf:admin sources:admin admin (all), ssf.read ssf.manage`;
 
@@ -49,6 +60,19 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
       case 'tokens':
         await tokensCommand(args, { tokens: services.tokens, storage, io });
         break;
+      case 'receivers':
+      case 'keys': {
+        const master = resolveMasterKey(config.masterKey, config.dataDir);
+        const ssf = ssfServices({
+          config, storage, secrets: createSecretBox(master.key), masterKey: master.key, now: systemClock,
+          logger: createLogger({ level: 'error', format: 'json', stream: 'stderr' }), catalog: loadBehaviorCatalog(),
+        });
+        if (!(await storage.accounts.get(args.includes('--account') ? String(args[args.indexOf('--account') + 1]) : ''))) {
+          throw new UsageError('--account must name an existing account');
+        }
+        await ssfCommand(group, args, { ssf, io });
+        break;
+      }
       default:
         throw new UsageError(`unknown command "${group}"\n\n${HELP}`);
     }
