@@ -39,6 +39,29 @@ export function subjectKey(subject: Subject): string {
   return JSON.stringify(norm(subject));
 }
 
+/*
+ * A stream's subject list holds what the receiver added and what it removed. SSF §7.1
+ * default_subjects "ALL": every subject is on the stream by default and removing one via the
+ * remove_subject_endpoint causes its events "to _not_ be transmitted" until it is re-added — so a
+ * removal must be remembered, not just undo an earlier add. It is stored next to the added
+ * subjects under its own key, wrapped so it cannot be mistaken for one.
+ */
+/** The storage key of the record that `subject` (with subjectKey `key`) was removed. */
+export const removedSubjectKey = (key: string) => `removed:${key}`;
+/** The stored record of a removed subject. */
+export const removedSubjectRecord = (subject: Subject) => ({ removed: subject });
+
+/** Splits a stream's stored subjects into the added ones and the removed ones. */
+export function streamSubjects(stored: ReadonlyArray<Readonly<Record<string, unknown>>>): { added: Subject[]; removed: Subject[] } {
+  const added: Subject[] = [];
+  const removed: Subject[] = [];
+  for (const s of stored) {
+    if (typeof s.format === 'string') added.push(s as Subject);
+    else if (s.removed && typeof s.removed === 'object') removed.push(s.removed as Subject);
+  }
+  return { added, removed };
+}
+
 /**
  * SSF §8.1.3.1: simple subjects match when identical; complex subjects match when, for every
  * member, it is absent from either side or identical. `aliases` match when any alias matches.

@@ -18,7 +18,7 @@ const caller = (res: { locals: Record<string, unknown> }) => res.locals.ssfCalle
  * Every account's SSF transmitter: discovery (SSF §7.2, path-inserted issuer), JWKS, the OAuth
  * token endpoint and RFC 8414 metadata, stream management (SSF §8), and RFC 8936 polling.
  */
-export function transmitterRouter(deps: { ssf: SsfServices; tokens: ApiTokenService; storage: Storage; publicUrl: string }): Router {
+export function transmitterRouter(deps: { ssf: SsfServices; tokens: ApiTokenService; storage: Storage; publicUrl: string; keyPrepublishSeconds: number }): Router {
   const router = Router();
   const { ssf } = deps;
   /** 404 for unknown (or malformed) accounts on the public endpoints. */
@@ -30,8 +30,18 @@ export function transmitterRouter(deps: { ssf: SsfServices; tokens: ApiTokenServ
     next();
   };
   const auth = authenticateReceiver({ ssf, tokens: deps.tokens, storage: deps.storage });
-  const read = [knownAccount, auth, requireSsfScope('ssf.read')];
-  const manage = [knownAccount, auth, requireSsfScope('ssf.manage')];
+  /**
+   * SSF management and RFC 8936 poll bodies are JSON: a body of another type is refused (415)
+   * rather than read as `{}` — a push configuration sent as text/plain must not become a poll
+   * stream. An empty body is `{}` (a valid poll request; a create defaulting to poll).
+   */
+  const jsonOnly: RequestHandler = (req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is(['application/json', 'application/*+json'])) throw errors.unsupportedMediaType('request bodies must be application/json');
+    next();
+  };
+  const read = [knownAccount, auth, requireSsfScope('ssf.read'), jsonOnly];
+  const manage = [knownAccount, auth, requireSsfScope('ssf.manage'), jsonOnly];
   const show = (s: Parameters<typeof presentStream>[0]) => presentStream(s, ssf.issuer(s.accountId), ssf.minVerificationIntervalSeconds);
 
   // SSF §7.2: /.well-known/ssf-configuration inserted before the issuer path; a trailing slash is tolerated.
@@ -50,7 +60,10 @@ export function transmitterRouter(deps: { ssf: SsfServices; tokens: ApiTokenServ
   });
   route(router, '/ssf/:account_id/jwks.json', {
     get: [knownAccount, async (req, res) => {
-      res.type('application/jwk-set+json').set('Cache-Control', 'public, max-age=300').send(JSON.stringify(await ssf.keys.jwks(req.params.account_id as string)));
+      // Receivers may cache the JWKS, but never longer than half the pre-publication window, so a
+      // rotated-in key is in every cache before it signs.
+      const maxAge = Math.min(300, Math.floor(deps.keyPrepublishSeconds / 2));
+      res.type('application/jwk-set+json').set('Cache-Control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache').send(JSON.stringify(await ssf.keys.jwks(req.params.account_id as string)));
     }],
   });
   route(router, '/ssf/:account_id/oauth/token', {

@@ -5,7 +5,7 @@ import type { Storage } from '../../storage/ports.js';
 import type { UserRecord } from '../../storage/risk-ports.js';
 import type { Stream } from '../../storage/ssf-ports.js';
 import { draftsForChange, userSubject } from '../set/build-set.js';
-import { subjectsMatch, type Subject } from '../subjects.js';
+import { streamSubjects, subjectsMatch, type Subject } from '../subjects.js';
 import type { Enqueue } from './enqueue.js';
 
 /** The subjects a user can be addressed by, for matching subjects a receiver added (SSF §8.1.3.1). */
@@ -39,7 +39,7 @@ export async function fanOutOnce(deps: {
   const changes = await deps.storage.risk.pendingChanges(limit);
   if (!changes.length) return 0;
   const streamsOf = new Map<string, Stream[]>();
-  const subjectsOf = new Map<string, Subject[]>();
+  const subjectsOf = new Map<string, { added: Subject[]; removed: Subject[] }>();
   const defaults = new Map<string, 'ALL' | 'NONE'>();
   const device = new Set(deps.catalog.filter((b) => b.device).map((b) => b.id));
   for (const change of changes) {
@@ -53,10 +53,15 @@ export async function fanOutOnce(deps: {
     const candidates = candidateSubjects(user);
     for (const stream of streamsOf.get(a)!) {
       // SSF §7.1 default_subjects: ALL ⇒ every user; NONE ⇒ only users matching an added subject.
-      if (defaults.get(a) === 'NONE' && stream.receiverId !== null) {
+      // Either way a subject the receiver removed gets no events until it is re-added (SSF §7.1:
+      // removal under ALL causes "events for those subjects to _not_ be transmitted").
+      if (stream.receiverId !== null) {
         const key = `${a}/${stream.streamId}`;
-        if (!subjectsOf.has(key)) subjectsOf.set(key, (await deps.storage.streams.listSubjects(a, stream.streamId)) as Subject[]);
-        if (!subjectsOf.get(key)!.some((added) => candidates.some((c) => subjectsMatch(added, c)))) continue;
+        if (!subjectsOf.has(key)) subjectsOf.set(key, streamSubjects(await deps.storage.streams.listSubjects(a, stream.streamId)));
+        const { added, removed } = subjectsOf.get(key)!;
+        const matches = (list: Subject[]) => list.some((x) => candidates.some((c) => subjectsMatch(x, c)));
+        if (matches(removed)) continue;
+        if (defaults.get(a) === 'NONE' && !matches(added)) continue;
       }
       const drafts = draftsForChange(change, user, stream, deps.issuerOf(a), deps.now(), { deviceBehavior: change.behaviorId !== null && device.has(change.behaviorId) });
       for (const d of drafts) await deps.enqueue(stream, d, `${change.id}:${d.eventType}`);

@@ -6,7 +6,7 @@ import type { Storage } from '../../storage/ports.js';
 import { POLL, PUSH, type Stream, type StreamStatus } from '../../storage/ssf-ports.js';
 import { EVENTS_SUPPORTED, OKTA_EVENTS_SUPPORTED } from '../event-types.js';
 import { verificationDraft, type SetDraft } from '../set/build-set.js';
-import { subjectKey, type Subject } from '../subjects.js';
+import { removedSubjectKey, removedSubjectRecord, subjectKey, type Subject } from '../subjects.js';
 import type { OutboundUrlPolicy } from './outbound-url.js';
 
 /** Who is calling: a receiver of the account (from its access token or static token). */
@@ -45,7 +45,17 @@ export interface StreamServiceDeps {
   maxStreamsPerReceiver: number;
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Transmitter-supplied values compared as a receiver means them: string lists as sets (order is
+ * not significant for events_* or aud), and `aud` "x" the same as ["x"] (JWT aud, RFC 7519 §4.1.3).
+ */
+const sameValue = (a: unknown, b: unknown): boolean => {
+  const list = (v: unknown) => (typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
+  const la = list(a);
+  const lb = list(b);
+  if (la && lb) return new Set(la).size === new Set(lb).size && la.every((x) => lb.includes(x));
+  return JSON.stringify(a) === JSON.stringify(b);
+};
 const supportedFor = (s: Pick<Stream, 'profile'>) => (s.profile === 'okta' ? OKTA_EVENTS_SUPPORTED : EVENTS_SUPPORTED);
 
 /**
@@ -87,7 +97,7 @@ export function streamService(deps: StreamServiceDeps) {
     };
     for (const [k, v] of Object.entries(ours)) {
       const given = (body as Record<string, unknown>)[k];
-      if (given !== undefined && !sameJson(given, v)) {
+      if (given !== undefined && !sameValue(given, v)) {
         // aud is immutable (SSF §8.1.1); other transmitter-supplied values must match what we hold.
         throw errors.badRequest(`${k} is transmitter-supplied and does not match the stream's value`);
       }
@@ -147,12 +157,21 @@ export function streamService(deps: StreamServiceDeps) {
 
     async addSubject(p: ReceiverPrincipal, streamId: unknown, subject: Subject): Promise<void> {
       const s = await own(p, streamId);
-      await deps.storage.streams.addSubject(s.accountId, s.streamId, subjectKey(subject), subject);
+      const key = subjectKey(subject);
+      // SSF §7.1: a receiver "MAY re-add any subjects removed" — re-adding ends the removal.
+      await deps.storage.streams.removeSubject(s.accountId, s.streamId, removedSubjectKey(key));
+      await deps.storage.streams.addSubject(s.accountId, s.streamId, key, subject);
     },
     async removeSubject(p: ReceiverPrincipal, streamId: unknown, subject: Subject): Promise<void> {
       const s = await own(p, streamId);
+      // SSF §8.1.4.1: the stream's own subject is always on the stream and "MAY NOT be removed".
+      if (subject.format === 'opaque' && subject.id === s.streamId) throw errors.badRequest("the stream's own subject cannot be removed");
+      const key = subjectKey(subject);
       // SSF §8.1.3.3 / §9.1: an unknown subject is not an error (204 either way).
-      await deps.storage.streams.removeSubject(s.accountId, s.streamId, subjectKey(subject));
+      await deps.storage.streams.removeSubject(s.accountId, s.streamId, key);
+      // SSF §7.1 default_subjects ALL: removing a subject stops its events even though it was
+      // never added explicitly, so the removal itself is recorded (see subjects.ts).
+      await deps.storage.streams.addSubject(s.accountId, s.streamId, removedSubjectKey(key), removedSubjectRecord(subject));
     },
 
     /**

@@ -1,0 +1,49 @@
+import {
+  EV, call, createReceiver, createStream, removeSubject, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
+} from './helpers.js';
+
+/** Behaviour fixed after the first conformance review. */
+describe('SSF stream management: review fixes', () => {
+  let t: TestApp;
+  let r: TestReceiver;
+  beforeAll(async () => {
+    t = await startSsfApp({ RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS: '120' });
+    r = await createReceiver(t, { name: 'review', audience: 'https://receiver.example/caep' });
+  });
+  afterAll(() => t.close());
+
+  it('PATCH accepts transmitter-supplied values that are equal in meaning: aud as a one-item list, events in another order', async () => {
+    const s = await createStream(t, r.token, { events_requested: [EV.riskLevelChange, EV.sessionRevoked] });
+    const r1 = await call(ssfUrl(t, '/streams'), {
+      method: 'PATCH', token: r.token,
+      json: { stream_id: s.stream_id, aud: ['https://receiver.example/caep'], events_delivered: [...s.events_delivered].reverse(), description: 'same meaning' },
+    });
+    expect(r1.status).toBe(200);
+    expect(r1.body.description).toBe('same meaning');
+    const r2 = await call(ssfUrl(t, '/streams'), { method: 'PATCH', token: r.token, json: { stream_id: s.stream_id, aud: ['https://other.example'] } });
+    expect(r2.status).toBe(400);
+  });
+
+  it('a management body that is not JSON is refused with 415 instead of being read as {}', async () => {
+    const before = (await call(ssfUrl(t, '/streams'), { token: r.token })).body.length;
+    const res = await call(ssfUrl(t, '/streams'), {
+      method: 'POST', token: r.token, body: JSON.stringify({ delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: 'https://r.example/events' } }),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(res.status).toBe(415);
+    expect((await call(ssfUrl(t, '/streams'), { token: r.token })).body.length).toBe(before);
+    // An empty body is still a valid create (defaults to poll, SSF §8.1.1.1).
+    expect((await call(ssfUrl(t, '/streams'), { method: 'POST', token: r.token })).status).toBe(201);
+  });
+
+  it("the stream's own subject cannot be removed (SSF §8.1.4.1)", async () => {
+    const s = await createStream(t, r.token);
+    const res = await removeSubject(t, r.token, s.stream_id, { format: 'opaque', id: s.stream_id });
+    expect(res.status).toBe(400);
+  });
+
+  it('the JWKS is never cached longer than half the pre-publication window', async () => {
+    const res = await fetch(ssfUrl(t, '/jwks.json'));
+    expect(res.headers.get('cache-control')).toBe('public, max-age=60');
+  });
+});
