@@ -55,7 +55,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(accountsRouter({ accounts: deps.accounts, guard: accountGuard }));
   app.use(tokensRouter({ tokens: deps.tokens, storage: deps.storage, guard: accountGuard }));
   app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard, onIngested: () => deps.ssf.kick() }));
-  app.use(ssfAdminRouter({ ssf: deps.ssf, guard: accountGuard }));
+  app.use(ssfAdminRouter({ ssf: deps.ssf, storage: deps.storage, guard: accountGuard }));
   app.use(transmitterRouter({ ssf: deps.ssf, tokens: deps.tokens, storage: deps.storage, publicUrl: deps.config.publicUrl, keyPrepublishSeconds: deps.config.ssf.keyPrepublishSeconds }));
 
   app.use(notFound);

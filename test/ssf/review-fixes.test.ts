@@ -1,5 +1,5 @@
 import {
-  EV, call, createReceiver, createStream, removeSubject, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
+  EV, ack, call, checkSets, createReceiver, createStream, fetchJwks, pollNow, removeSubject, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
 } from './helpers.js';
 
 /** Behaviour fixed after the first conformance review. */
@@ -45,5 +45,47 @@ describe('SSF stream management: review fixes', () => {
   it('the JWKS is never cached longer than half the pre-publication window', async () => {
     const res = await fetch(ssfUrl(t, '/jwks.json'));
     expect(res.headers.get('cache-control')).toBe('public, max-age=60');
+  });
+});
+
+describe('transmitter-initiated status changes (SSF §8.1.5)', () => {
+  let t: TestApp;
+  let r: TestReceiver;
+  beforeAll(async () => {
+    t = await startSsfApp();
+    r = await createReceiver(t, { name: 'status', audience: 'https://receiver.example/status' });
+  });
+  afterAll(() => t.close());
+
+  const operatorStatus = (streamId: string, status: string, reason?: string) =>
+    call(`${t.url}/client/v4/accounts/acme/ssf/streams/${streamId}/status`, { method: 'POST', token: t.token, json: { status, ...(reason ? { reason } : {}) } });
+
+  it('an operator pause is announced with stream-updated before the stream stops, and re-enabling is announced too', async () => {
+    const s = await createStream(t, r.token);
+    const jwks = await fetchJwks(t);
+    expect((await operatorStatus(s.stream_id, 'paused', 'maintenance')).body.result).toEqual({ stream_id: s.stream_id, status: 'paused', reason: 'maintenance' });
+    // The receiver sees its stream paused, and gets the notice although the stream is paused.
+    expect((await call(ssfUrl(t, `/streams/status?stream_id=${s.stream_id}`), { token: r.token })).body.status).toBe('paused');
+    const paused = checkSets(await pollNow(t, r.token, s, { returnImmediately: true }), { jwks, aud: s.aud });
+    expect(paused.map((x) => [Object.keys(x.claims.events)[0], x.event])).toEqual([[EV.streamUpdated, { status: 'paused', reason: 'maintenance' }]]);
+    expect(paused[0]!.claims.sub_id).toEqual({ format: 'opaque', id: s.stream_id });
+    await ack(t, r.token, s, paused.map((x) => x.claims.jti as string));
+    expect((await operatorStatus(s.stream_id, 'enabled')).status).toBe(200);
+    const enabled = checkSets(await pollNow(t, r.token, s, { returnImmediately: true }), { jwks, aud: s.aud });
+    expect(enabled.map((x) => x.event)).toEqual([{ status: 'enabled' }]);
+  });
+
+  it('a receiver’s own status change is not announced', async () => {
+    const s = await createStream(t, r.token);
+    await call(ssfUrl(t, '/streams/status'), { method: 'POST', token: r.token, json: { stream_id: s.stream_id, status: 'paused' } });
+    await call(ssfUrl(t, '/streams/status'), { method: 'POST', token: r.token, json: { stream_id: s.stream_id, status: 'enabled' } });
+    expect(await pollNow(t, r.token, s, { returnImmediately: true })).toEqual({});
+  });
+
+  it('default_subjects is an account setting the operator can change, published in the metadata', async () => {
+    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/settings`, { method: 'PUT', token: t.token, json: { default_subjects: 'NONE' } })).status).toBe(200);
+    expect((await call(`${t.url}/.well-known/ssf-configuration/ssf/acme`)).body.default_subjects).toBe('NONE');
+    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/settings`, { method: 'PUT', token: t.token, json: { default_subjects: 'SOME' } })).status).toBe(400);
+    await call(`${t.url}/client/v4/accounts/acme/ssf/settings`, { method: 'PUT', token: t.token, json: { default_subjects: 'ALL' } });
   });
 });

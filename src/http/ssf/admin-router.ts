@@ -1,6 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import type { Principal } from '../../accounts/api-tokens.js';
 import type { SsfServices } from '../../ssf/index.js';
+import type { Storage } from '../../storage/ports.js';
+import { errors } from '../../domain/errors.js';
 import { sendResult } from '../cloudflare/envelope.js';
 import { requireScope } from '../middleware/authenticate.js';
 import { input, validate } from '../middleware/validate.js';
@@ -11,7 +13,7 @@ import * as S from './schema.js';
 const actorOf = (res: { locals: Record<string, unknown> }) => `token:${(res.locals.principal as Principal).tokenId}`;
 
 /** Operator API for the transmitter: receivers (OAuth clients) and key rotation. Scope `ssf:admin`. */
-export function ssfAdminRouter(deps: { ssf: SsfServices; guard: RequestHandler[] }): Router {
+export function ssfAdminRouter(deps: { ssf: SsfServices; storage: Storage; guard: RequestHandler[] }): Router {
   const router = Router();
   const admin = [...deps.guard, requireScope('ssf:admin')];
   const Acc = { params: S.AccountParam };
@@ -34,6 +36,29 @@ export function ssfAdminRouter(deps: { ssf: SsfServices; guard: RequestHandler[]
       const { params } = input(res, Del);
       await deps.ssf.receivers.delete(params.account_id, params.client_id, actorOf(res));
       sendResult(res, null);
+    }],
+  });
+  const Settings = { params: S.AccountParam, body: S.SsfSettingsBody };
+  route(router, '/client/v4/accounts/:account_id/ssf/settings', {
+    get: [...admin, validate(Acc), async (_req, res) => {
+      const account = await deps.storage.accounts.get(input(res, Acc).params.account_id);
+      if (!account) throw errors.notFound('account not found');
+      sendResult(res, { default_subjects: account.settings.ssfDefaultSubjects });
+    }],
+    put: [...admin, validate(Settings), async (_req, res) => {
+      const { params, body } = input(res, Settings);
+      const account = await deps.storage.accounts.get(params.account_id);
+      if (!account) throw errors.notFound('account not found');
+      await deps.storage.accounts.updateSettings(params.account_id, { ...account.settings, ssfDefaultSubjects: body.default_subjects });
+      sendResult(res, { default_subjects: body.default_subjects });
+    }],
+  });
+  const StreamStatus = { params: S.AdminStreamParams, body: S.AdminStatusBody };
+  route(router, '/client/v4/accounts/:account_id/ssf/streams/:stream_id/status', {
+    post: [...admin, validate(StreamStatus), async (_req, res) => {
+      const { params, body } = input(res, StreamStatus);
+      const s = await deps.ssf.streams.setStatusByTransmitter(params.account_id, params.stream_id, body.status, body.reason ?? null);
+      sendResult(res, { stream_id: s.streamId, status: s.status, reason: s.statusReason });
     }],
   });
   route(router, '/client/v4/accounts/:account_id/ssf/keys/rotate', {

@@ -49,3 +49,9 @@ export const CreateReceiverBody = z.object({
   scopes: z.array(z.enum(['ssf.read', 'ssf.manage'])).min(1).optional(),
 }).strict();
 export const ReceiverParams = AccountParam.extend({ client_id: z.string().min(1).max(128) });
+
+/** PUT /client/v4/accounts/{id}/ssf/settings */
+export const SsfSettingsBody = z.object({ default_subjects: z.enum(['ALL', 'NONE']) }).strict();
+/** POST /client/v4/accounts/{id}/ssf/streams/{stream_id}/status: a transmitter-initiated change. */
+export const AdminStreamParams = AccountParam.extend({ stream_id: z.string().min(1).max(128) });
+export const AdminStatusBody = z.object({ status: z.enum(['enabled', 'paused', 'disabled']), reason: z.string().max(500).optional() }).strict();

@@ -3,6 +3,7 @@ import { errors } from '../../domain/errors.js';
 import type { Storage } from '../../storage/ports.js';
 import { POLL, type Stream } from '../../storage/ssf-ports.js';
 import { streamKey, type PollHub } from './poll-hub.js';
+import { EVENT } from '../event-types.js';
 
 /** An RFC 8936 §2.2 poll request, already validated. */
 export interface PollRequest {
@@ -37,8 +38,11 @@ export async function pollStream(
   const deadline = Date.now() + deps.holdMs;
   let current: Stream | null = stream;
   for (;;) {
-    if (current?.status === 'enabled') {
-      const pending = await deps.storage.outbox.pending(accountId, streamId, limit + 1);
+    if (current) {
+      // A stopped stream hands out nothing but stream-updated notices (SSF §8.1.5: the receiver
+      // must learn that the transmitter paused or disabled it); everything else waits or is gone.
+      const all = await deps.storage.outbox.pending(accountId, streamId, current.status === 'enabled' ? limit + 1 : 1000);
+      const pending = current.status === 'enabled' ? all : all.filter((e) => e.eventType === EVENT.streamUpdated);
       if (pending.length) {
         const sets = Object.fromEntries(pending.slice(0, limit).map((e) => [e.jti, e.set]));
         return pending.length > limit ? { sets, moreAvailable: true } : { sets };

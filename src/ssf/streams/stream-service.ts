@@ -5,7 +5,7 @@ import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Storage } from '../../storage/ports.js';
 import { POLL, PUSH, type Stream, type StreamStatus } from '../../storage/ssf-ports.js';
 import { EVENTS_SUPPORTED, OKTA_EVENTS_SUPPORTED } from '../event-types.js';
-import { verificationDraft, type SetDraft } from '../set/build-set.js';
+import { streamUpdatedDraft, verificationDraft, type SetDraft } from '../set/build-set.js';
 import { removedSubjectKey, removedSubjectRecord, subjectKey, type Subject } from '../subjects.js';
 import type { OutboundUrlPolicy } from './outbound-url.js';
 
@@ -40,8 +40,8 @@ export interface StreamServiceDeps {
   pollUrlOf: (accountId: string, streamId: string) => string;
   outboundUrls: OutboundUrlPolicy;
   minVerificationIntervalSeconds: number;
-  /** Signs and queues a SET for a stream (held while paused, dropped while disabled). */
-  enqueue: (stream: Stream, draft: SetDraft, sourceId: string) => Promise<void>;
+  /** Signs and queues a SET for a stream (held while paused, dropped while disabled, unless `control`). */
+  enqueue: (stream: Stream, draft: SetDraft, sourceId: string, opts?: { control?: boolean }) => Promise<void>;
   maxStreamsPerReceiver: number;
 }
 
@@ -152,6 +152,26 @@ export function streamService(deps: StreamServiceDeps) {
       if (!(await deps.storage.streams.update(next))) throw errors.notFound(`stream "${s.streamId}" not found`);
       // SSF §8.1.2.1: a disabled stream holds nothing.
       if (status === 'disabled') await deps.storage.outbox.dropPending(s.accountId, s.streamId);
+      return next;
+    },
+
+    /**
+     * A status change the transmitter makes on its own (an operator of this account): announced
+     * with stream-updated (SSF §8.1.5) — before stopping the stream (enabled → paused/disabled) and
+     * upon re-enabling it. The announcement of a stop is delivered although the stream then holds
+     * or drops everything else (see poll.ts).
+     */
+    async setStatusByTransmitter(accountId: string, streamId: string, status: StreamStatus, reason: string | null): Promise<Stream> {
+      const s = await deps.storage.streams.get(accountId, streamId);
+      if (!s) throw errors.notFound(`stream "${streamId}" not found`);
+      if (s.status === status) return s;
+      const now = deps.now();
+      const draft = streamUpdatedDraft(s, deps.issuerOf(accountId), now, status, reason);
+      const next: Stream = { ...s, status, statusReason: reason, updatedAt: now };
+      // A disabled stream holds nothing (SSF §8.1.2.1) — but the notice that it stops is kept.
+      if (status === 'disabled') await deps.storage.outbox.dropPending(accountId, streamId);
+      await deps.enqueue(s, draft, `stream-updated:${draft.claims.jti as string}`, { control: true });
+      await deps.storage.streams.update(next);
       return next;
     },
 
