@@ -11,6 +11,7 @@ interface Benchmark {
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   ingest: () => import('./ingest.js'),
   scale: () => import('./scale.js'),
+  sign: () => import('./sign.js'),
 };
 
 /** EX_USAGE from sysexits.h. */
