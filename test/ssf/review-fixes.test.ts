@@ -1,5 +1,5 @@
 import {
-  EV, ack, call, checkSets, createReceiver, createStream, fetchJwks, pollNow, removeSubject, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
+  EV, ack, call, checkSets, waitForSets, createReceiver, createStream, fetchJwks, pollNow, removeSubject, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
 } from './helpers.js';
 
 /** Behaviour fixed after the first conformance review. */
@@ -87,5 +87,30 @@ describe('transmitter-initiated status changes (SSF §8.1.5)', () => {
     expect((await call(`${t.url}/.well-known/ssf-configuration/ssf/acme`)).body.default_subjects).toBe('NONE');
     expect((await call(`${t.url}/client/v4/accounts/acme/ssf/settings`, { method: 'PUT', token: t.token, json: { default_subjects: 'SOME' } })).status).toBe(400);
     await call(`${t.url}/client/v4/accounts/acme/ssf/settings`, { method: 'PUT', token: t.token, json: { default_subjects: 'ALL' } });
+  });
+});
+
+describe('nothing is lost between a risk change and its SETs', () => {
+  it('a change written without any fan-out (as if the process died right after writing it) is still delivered', async () => {
+    const t = await startSsfApp();
+    try {
+      const r = await createReceiver(t, { name: 'crash', audience: 'https://receiver.example/crash' });
+      const s = await createStream(t, r.token);
+      // Write the user, the event and its RiskChange straight to the store: no HTTP request, so
+      // no kick of the fan-out — the state a crash right after the scoring commit leaves behind.
+      const { applyEvent } = await import('../../src/domain/risk.js');
+      const userId = (await t.app.storage.users.create({ accountId: 'acme', id: '2f1c0a52-5d1e-4c3b-9f1e-0a1b2c3d4e5f', name: 'Lost', email: 'lost@example.com', identifiers: [{ kind: 'email', value: 'lost@example.com' }], createdAt: new Date() })).userId;
+      await t.app.storage.risk.recordEvent(
+        { accountId: 'acme', id: 'e-crash', userId, behaviorId: 'imp_travel', behaviorName: 'Impossible Travel', riskLevel: 'high', occurredAt: new Date(), receivedAt: new Date(), source: 'test', signalId: 'crash-1', details: {} },
+        (st, e) => applyEvent(st, e, null, new Date()),
+      );
+      // The periodic consumer of the change feed (every second) picks it up.
+      const sets = await waitForSets(t, r.token, s, 2);
+      const decoded = checkSets(sets, { jwks: await fetchJwks(t), aud: s.aud });
+      expect(decoded.map((x) => Object.keys(x.claims.events)[0]).sort()).toEqual([EV.riskLevelChange, EV.sessionRevoked].sort());
+      expect(decoded[0]!.claims.sub_id).toEqual({ format: 'email', email: 'lost@example.com' });
+    } finally {
+      await t.close();
+    }
   });
 });
