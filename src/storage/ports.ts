@@ -2,7 +2,7 @@ import type { Account, AccountSettings } from '../domain/account.js';
 import type { ApiToken } from '../domain/api-token.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { BehaviorStore, RiskStore, UserStore } from './risk-ports.js';
-import type { OutboxStore, ReceiverStore, SigningKeyStore, StreamStore } from './ssf-ports.js';
+import type { IntegrationStore, OutboxStore, ReceiverStore, SigningKeyStore, StreamStore } from './ssf-ports.js';
 
 /*
  * Storage ports, one per aggregate (ARCHITECTURE "Storage"). Adapters (sqlite/, mongo/) implement
@@ -80,6 +80,7 @@ export interface Storage {
   readonly receivers: ReceiverStore;
   readonly streams: StreamStore;
   readonly outbox: OutboxStore;
+  readonly integrations: IntegrationStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (used by /readyz). */
   ping(): Promise<void>;
   /** Releases connections and file handles. Safe to call twice. */

@@ -143,3 +143,34 @@ export interface OutboxStore {
   /** Drops every pending SET of the stream (a disabled stream holds nothing, SSF §8.1.2.1). */
   dropPending(accountId: string, streamId: string): Promise<number>;
 }
+
+/**
+ * A Cloudflare-compatible risk sharing integration (vendors reference §1.3, §1.8): Okta receives
+ * the account's risk changes over an `okta`-profile push stream that riskwire manages itself.
+ */
+export interface Integration {
+  readonly accountId: string;
+  /** UUIDv4. */
+  readonly id: string;
+  readonly integrationType: 'Okta';
+  /** e.g. https://acme.okta.com, no trailing slash. */
+  readonly tenantUrl: string;
+  readonly referenceId: string | null;
+  /** False: no risk changes are exported (the stream is disabled). */
+  readonly active: boolean;
+  /** The push stream (receiverId null, profile okta) that carries its SETs. */
+  readonly streamId: string;
+  readonly createdAt: Date;
+}
+
+export interface IntegrationStore {
+  insert(i: Integration): Promise<void>;
+  get(accountId: string, id: string): Promise<Integration | null>;
+  /** The account's integration with this reference id (the first created, if several), or null. */
+  getByReference(accountId: string, referenceId: string): Promise<Integration | null>;
+  /** The account's integrations, oldest first. */
+  list(accountId: string): Promise<Integration[]>;
+  /** Replaces tenant_url, reference_id and active. False when absent. */
+  update(i: Integration): Promise<boolean>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}

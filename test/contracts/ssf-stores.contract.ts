@@ -99,3 +99,37 @@ export function describeSsfStoreContracts(name: string, makeStorage: () => Promi
     });
   });
 }
+
+/** IntegrationStore contract. */
+export function describeIntegrationStoreContract(name: string, makeStorage: () => Promise<Storage>): void {
+  describe(`${name}: IntegrationStore contract`, () => {
+    let s: Storage;
+    let a: string;
+    beforeEach(async () => {
+      s = await makeStorage();
+      a = anAccount().id;
+    });
+    afterEach(async () => {
+      await s.close();
+    });
+
+    it('insert, get, by reference, list, update, delete — scoped by account', async () => {
+      const i = { accountId: a, id: rid('i'), integrationType: 'Okta' as const, tenantUrl: 'https://acme.okta.com', referenceId: 'ref-1', active: true, streamId: 'st-1', createdAt: at('2026-01-01T00:00:00.000Z') };
+      const j = { ...i, id: rid('i'), referenceId: null, createdAt: at('2026-01-02T00:00:00.000Z') };
+      await s.integrations.insert(i);
+      await s.integrations.insert(j);
+      await expect(s.integrations.get(a, i.id)).resolves.toEqual(i);
+      await expect(s.integrations.get(anAccount().id, i.id)).resolves.toBeNull();
+      await expect(s.integrations.getByReference(a, 'ref-1')).resolves.toEqual(i);
+      await expect(s.integrations.getByReference(a, 'nope')).resolves.toBeNull();
+      await expect(s.integrations.getByReference(anAccount().id, 'ref-1')).resolves.toBeNull();
+      expect((await s.integrations.list(a)).map((x) => x.id)).toEqual([i.id, j.id]);
+      const updated = { ...i, tenantUrl: 'https://acme.oktapreview.com', referenceId: null, active: false };
+      await expect(s.integrations.update(updated)).resolves.toBe(true);
+      await expect(s.integrations.get(a, i.id)).resolves.toEqual(updated);
+      await expect(s.integrations.delete(a, i.id)).resolves.toBe(true);
+      await expect(s.integrations.delete(a, i.id)).resolves.toBe(false);
+      await expect(s.integrations.update(updated)).resolves.toBe(false);
+    });
+  });
+}

@@ -5,7 +5,7 @@ import { describeAuditLogStoreContract } from './audit-log-store.contract.js';
 import { describeBehaviorStoreContract } from './behavior-store.contract.js';
 import { describeUserStoreContract } from './user-store.contract.js';
 import { describeRiskStoreContract } from './risk-store.contract.js';
-import { describeSsfStoreContracts } from './ssf-stores.contract.js';
+import { describeIntegrationStoreContract, describeSsfStoreContracts } from './ssf-stores.contract.js';
 
 /**
  * Every port's contract, for one adapter. `makeStorage` must return a fresh, empty store each
@@ -27,4 +27,5 @@ export function describeStorageContracts(name: string, makeStorage: () => Promis
   describeUserStoreContract(name, makeStorage);
   describeRiskStoreContract(name, makeStorage);
   describeSsfStoreContracts(name, makeStorage);
+  describeIntegrationStoreContract(name, makeStorage);
 }

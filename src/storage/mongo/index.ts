@@ -7,6 +7,7 @@ import { mongoBehaviorStore, ensureBehaviorIndexes } from './behaviors.js';
 import { mongoUserStore, ensureUserIndexes } from './users.js';
 import { mongoRiskStore, ensureRiskIndexes } from './risk.js';
 import { ensureSsfIndexes, mongoOutboxStore, mongoReceiverStore, mongoSigningKeyStore, mongoStreamStore } from './ssf.js';
+import { ensureIntegrationIndexes, mongoIntegrationStore } from './integrations.js';
 
 /**
  * Connects to MongoDB, creates the indexes every port relies on, and returns the ports.
@@ -22,6 +23,7 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     await ensureUserIndexes(db);
     await ensureRiskIndexes(db);
     await ensureSsfIndexes(db);
+    await ensureIntegrationIndexes(db);
   } catch (err) {
     await client.close();
     throw err;
@@ -39,6 +41,7 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     receivers: mongoReceiverStore(db),
     streams: mongoStreamStore(db),
     outbox: mongoOutboxStore(db),
+    integrations: mongoIntegrationStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -7,6 +7,7 @@ import { sqliteBehaviorStore } from './behaviors.js';
 import { sqliteUserStore } from './users.js';
 import { sqliteRiskStore } from './risk.js';
 import { sqliteOutboxStore, sqliteReceiverStore, sqliteSigningKeyStore, sqliteStreamStore } from './ssf.js';
+import { sqliteIntegrationStore } from './integrations.js';
 
 /** Opens the embedded store at `file` and returns every port on it. */
 export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' | 'full' } = {}): Storage {
@@ -24,6 +25,7 @@ export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' |
     receivers: sqliteReceiverStore(db),
     streams: sqliteStreamStore(db),
     outbox: sqliteOutboxStore(db),
+    integrations: sqliteIntegrationStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

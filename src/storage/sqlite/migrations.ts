@@ -212,4 +212,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE state = 'pending';
     `,
   },
+  {
+    version: 4,
+    name: 'push delivery leases, Okta integrations',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+      ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
+      CREATE INDEX outbox_by_state ON outbox (account_id, stream_id, state, seq);
+
+      CREATE TABLE integrations (
+        account_id       TEXT NOT NULL,
+        id               TEXT NOT NULL,
+        integration_type TEXT NOT NULL,
+        tenant_url       TEXT NOT NULL,
+        reference_id     TEXT,
+        active           INTEGER NOT NULL,
+        stream_id        TEXT NOT NULL,
+        created_at       INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX integrations_by_reference ON integrations (account_id, reference_id);
+    `,
+  },
 ];
