@@ -142,6 +142,23 @@ export interface OutboxStore {
   markFailed(accountId: string, streamId: string, errs: ReadonlyArray<{ jti: string; error: string }>, at: Date): Promise<number>;
   /** Drops every pending SET of the stream (a disabled stream holds nothing, SSF §8.1.2.1). */
   dropPending(accountId: string, streamId: string): Promise<number>;
+
+  // Push delivery (RFC 8935) by workers on one or several instances:
+  /**
+   * Leases up to `limit` SETs due for a push attempt to `owner` until `leaseUntil`: pending, due
+   * (`nextAttemptAt` ≤ now), not leased by a live lease, on an enabled push stream, and the oldest
+   * pending SET of its (stream, subject) — so SETs about one subject go out in order and a later
+   * one waits while an earlier one is retrying. Oldest first.
+   */
+  claimDue(now: Date, owner: string, leaseUntil: Date, limit: number): Promise<OutboxEntry[]>;
+  /** A failed attempt: back to pending for `nextAttemptAt`, attempts + 1, lease released. False unless `owner` holds the lease. */
+  retryLater(jti: string, owner: string, nextAttemptAt: Date, error: string): Promise<boolean>;
+  /** Ends a leased SET: delivered, failed (not retried) or dead (gave up). False unless `owner` holds the lease. */
+  finish(jti: string, owner: string, state: 'delivered' | 'failed' | 'dead', error: string | null, at: Date): Promise<boolean>;
+  /** The stream's SETs in a state, newest first, at most `limit`. */
+  listByState(accountId: string, streamId: string, state: OutboxEntry['state'], limit: number): Promise<OutboxEntry[]>;
+  /** Dead (and, when asked, failed) SETs back to pending, due now, attempts reset; only `jtis` when given. */
+  redrive(accountId: string, streamId: string, jtis: readonly string[] | null, at: Date): Promise<number>;
 }
 
 /**

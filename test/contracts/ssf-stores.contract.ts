@@ -133,3 +133,85 @@ export function describeIntegrationStoreContract(name: string, makeStorage: () =
     });
   });
 }
+
+/** The push-delivery side of the OutboxStore. */
+export function describeOutboxPushContract(name: string, makeStorage: () => Promise<Storage>): void {
+  describe(`${name}: OutboxStore push contract`, () => {
+    let s: Storage;
+    let a: string;
+    const T0 = at('2026-01-01T00:00:00.000Z');
+    const later = (ms: number) => new Date(T0.getTime() + ms);
+    beforeEach(async () => {
+      s = await makeStorage();
+      a = anAccount().id;
+    });
+    afterEach(async () => {
+      await s.close();
+    });
+    const pushStream = async (over: Partial<Stream> = {}) => {
+      const st = aStream(a, { delivery: { method: PUSH, endpointUrl: 'https://r.example.com/events', authorizationHeaderSealed: null }, ...over });
+      await s.streams.insert(st);
+      return st;
+    };
+    const put = (st: Stream, sourceId: string, subjectKey: string, createdAt = T0) =>
+      s.outbox.enqueue({ accountId: a, streamId: st.streamId, jti: rid('j'), set: `set-${sourceId}`, subjectKey, eventType: 'e', sourceId, createdAt });
+
+    it('claims the oldest due SET per subject, leases it, and keeps later SETs of that subject waiting', async () => {
+      const st = await pushStream();
+      await put(st, 'a1', 'user:a');
+      await put(st, 'a2', 'user:a');
+      await put(st, 'b1', 'user:b');
+      const first = await s.outbox.claimDue(later(1), 'w1', later(60_000), 10);
+      expect(first.map((e) => e.set)).toEqual(['set-a1', 'set-b1']);
+      // Leased and in flight: nothing more for these subjects, for another worker either.
+      expect(await s.outbox.claimDue(later(2), 'w2', later(60_000), 10)).toEqual([]);
+      // a1 fails and is retried later: a2 still waits behind it (per-subject order).
+      expect(await s.outbox.retryLater(first[0]!.jti, 'w1', later(10_000), 'HTTP 503')).toBe(true);
+      expect(await s.outbox.finish(first[1]!.jti, 'w1', 'delivered', null, later(3))).toBe(true);
+      expect(await s.outbox.claimDue(later(5_000), 'w1', later(60_000), 10)).toEqual([]);
+      const retried = await s.outbox.claimDue(later(10_000), 'w1', later(70_000), 10);
+      expect(retried.map((e) => [e.set, e.attempts, e.lastError])).toEqual([['set-a1', 1, 'HTTP 503']]);
+      await s.outbox.finish(retried[0]!.jti, 'w1', 'delivered', null, later(10_001));
+      expect((await s.outbox.claimDue(later(10_002), 'w1', later(70_000), 10)).map((e) => e.set)).toEqual(['set-a2']);
+    });
+
+    it('an expired lease can be claimed by another worker; the first worker can no longer finish it', async () => {
+      const st = await pushStream();
+      await put(st, 'x', 'user:x');
+      const [e] = await s.outbox.claimDue(later(1), 'w1', later(1000), 10);
+      const [again] = await s.outbox.claimDue(later(2000), 'w2', later(60_000), 10);
+      expect(again?.jti).toBe(e!.jti);
+      expect(await s.outbox.finish(e!.jti, 'w1', 'delivered', null, later(2001))).toBe(false);
+      expect(await s.outbox.finish(e!.jti, 'w2', 'delivered', null, later(2002))).toBe(true);
+    });
+
+    it('claims nothing for paused, disabled or poll streams', async () => {
+      for (const over of [{ status: 'paused' as const }, { status: 'disabled' as const }]) {
+        const st = await pushStream(over);
+        await put(st, `s-${over.status}`, 'user:1');
+      }
+      const poll = aStream(a);
+      await s.streams.insert(poll);
+      await put(poll, 'p', 'user:1');
+      expect(await s.outbox.claimDue(later(1), 'w', later(60_000), 10)).toEqual([]);
+    });
+
+    it('dead and failed SETs are listed by state and can be redriven', async () => {
+      const st = await pushStream();
+      await put(st, 'd', 'user:d');
+      await put(st, 'f', 'user:f');
+      const claimed = await s.outbox.claimDue(later(1), 'w', later(60_000), 10);
+      const dead = claimed.find((e) => e.set === 'set-d')!;
+      const failed = claimed.find((e) => e.set === 'set-f')!;
+      await s.outbox.finish(dead.jti, 'w', 'dead', 'gave up after 12 attempts', later(2));
+      await s.outbox.finish(failed.jti, 'w', 'failed', 'invalid_key: unknown kid', later(2));
+      expect((await s.outbox.listByState(a, st.streamId, 'dead', 10)).map((e) => [e.set, e.lastError])).toEqual([['set-d', 'gave up after 12 attempts']]);
+      expect((await s.outbox.listByState(a, st.streamId, 'failed', 10)).map((e) => e.set)).toEqual(['set-f']);
+      await expect(s.outbox.redrive(a, st.streamId, null, later(3))).resolves.toBe(1);
+      await expect(s.outbox.redrive(a, st.streamId, [failed.jti], later(3))).resolves.toBe(1);
+      const back = await s.outbox.claimDue(later(4), 'w', later(60_000), 10);
+      expect(back.map((e) => [e.set, e.attempts]).sort()).toEqual([['set-d', 0], ['set-f', 0]]);
+      await expect(s.outbox.redrive(anAccount().id, st.streamId, null, later(5))).resolves.toBe(0);
+    });
+  });
+}

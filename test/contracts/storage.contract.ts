@@ -5,7 +5,7 @@ import { describeAuditLogStoreContract } from './audit-log-store.contract.js';
 import { describeBehaviorStoreContract } from './behavior-store.contract.js';
 import { describeUserStoreContract } from './user-store.contract.js';
 import { describeRiskStoreContract } from './risk-store.contract.js';
-import { describeIntegrationStoreContract, describeSsfStoreContracts } from './ssf-stores.contract.js';
+import { describeIntegrationStoreContract, describeOutboxPushContract, describeSsfStoreContracts } from './ssf-stores.contract.js';
 
 /**
  * Every port's contract, for one adapter. `makeStorage` must return a fresh, empty store each
@@ -28,4 +28,5 @@ export function describeStorageContracts(name: string, makeStorage: () => Promis
   describeRiskStoreContract(name, makeStorage);
   describeSsfStoreContracts(name, makeStorage);
   describeIntegrationStoreContract(name, makeStorage);
+  describeOutboxPushContract(name, makeStorage);
 }

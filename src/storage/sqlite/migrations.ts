@@ -219,6 +219,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
       ALTER TABLE outbox ADD COLUMN lease_until INTEGER;
       CREATE INDEX outbox_by_state ON outbox (account_id, stream_id, state, seq);
+      -- Per-subject order: a SET waits while an older one about the same subject is pending.
+      CREATE INDEX outbox_subject_order ON outbox (account_id, stream_id, subject_key, seq) WHERE state = 'pending';
 
       CREATE TABLE integrations (
         account_id       TEXT NOT NULL,

@@ -151,6 +151,39 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
   const count = db.prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM outbox WHERE account_id = ? AND stream_id = ? AND state = 'pending'");
   const done = db.prepare("UPDATE outbox SET state = ?, done_at = ?, last_error = coalesce(?, last_error) WHERE account_id = ? AND stream_id = ? AND jti = ? AND state = 'pending'");
   const drop = db.prepare("DELETE FROM outbox WHERE account_id = ? AND stream_id = ? AND state = 'pending'");
+  const due = db.prepare<{ now: number; limit: number }, OutboxRow>(
+    `SELECT o.* FROM outbox o JOIN streams s ON s.account_id = o.account_id AND s.stream_id = o.stream_id
+     WHERE o.state = 'pending' AND o.next_attempt_at <= :now AND (o.lease_until IS NULL OR o.lease_until < :now)
+       AND s.status = 'enabled' AND s.delivery_method = 'urn:ietf:rfc:8935'
+       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.account_id = o.account_id AND p.stream_id = o.stream_id
+                       AND p.subject_key = o.subject_key AND p.state = 'pending' AND p.seq < o.seq)
+     ORDER BY o.seq LIMIT :limit`,
+  );
+  const lease = db.prepare('UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE jti = ?');
+  const retry = db.prepare(
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE jti = ? AND lease_owner = ? AND state = 'pending'",
+  );
+  const end = db.prepare(
+    "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = coalesce(?, last_error), done_at = ?, lease_owner = NULL, lease_until = NULL WHERE jti = ? AND lease_owner = ? AND state = 'pending'",
+  );
+  const byState = db.prepare<[string, string, string, number], OutboxRow>('SELECT * FROM outbox WHERE account_id = ? AND stream_id = ? AND state = ? ORDER BY seq DESC LIMIT ?');
+  const redriveOne = db.prepare(
+    "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, done_at = NULL, lease_owner = NULL, lease_until = NULL WHERE account_id = ? AND stream_id = ? AND jti = ? AND state IN ('dead', 'failed')",
+  );
+  const redriveAll = db.prepare(
+    "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, done_at = NULL, lease_owner = NULL, lease_until = NULL WHERE account_id = ? AND stream_id = ? AND state = 'dead'",
+  );
+  const claim = db.transaction((now: number, owner: string, until: number, limit: number) => {
+    const rows = due.all({ now, limit });
+    for (const r of rows) lease.run(owner, until, r.jti);
+    return rows;
+  });
+  const redrive = db.transaction((accountId: string, streamId: string, jtis: readonly string[] | null, at: number) => {
+    if (!jtis) return redriveAll.run(at, accountId, streamId).changes;
+    let n = 0;
+    for (const j of jtis) n += redriveOne.run(at, accountId, streamId, j).changes;
+    return n;
+  });
   const finish = db.transaction((state: string, accountId: string, streamId: string, items: ReadonlyArray<{ jti: string; error: string | null }>, at: number) => {
     let n = 0;
     for (const i of items) n += done.run(state, at, i.error, accountId, streamId, i.jti).changes;
@@ -174,6 +207,21 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
     },
     async dropPending(accountId, streamId) {
       return drop.run(accountId, streamId).changes;
+    },
+    async claimDue(now, owner, leaseUntil, limit) {
+      return claim.immediate(now.getTime(), owner, leaseUntil.getTime(), limit).map(toOutbox);
+    },
+    async retryLater(jti, owner, nextAttemptAt, error) {
+      return retry.run(nextAttemptAt.getTime(), error, jti, owner).changes === 1;
+    },
+    async finish(jti, owner, state, error, at) {
+      return end.run(state, error, at.getTime(), jti, owner).changes === 1;
+    },
+    async listByState(accountId, streamId, state, limit) {
+      return byState.all(accountId, streamId, state, limit).map(toOutbox);
+    },
+    async redrive(accountId, streamId, jtis, at) {
+      return redrive.immediate(accountId, streamId, jtis, at.getTime());
     },
   };
 }
