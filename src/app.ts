@@ -55,13 +55,13 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const { accounts, tokens } = buildServices(storage, now);
     const risk = riskServices({ storage, catalog, now, logger });
     const secrets = createSecretBox(master.key);
-    const ssf = ssfServices({ config, storage, secrets, masterKey: master.key, now, logger, catalog });
+    const metrics = createMetrics();
+    const ssf = ssfServices({ config, storage, secrets, masterKey: master.key, now, logger, catalog, registry: metrics.registry });
     if (config.bootstrap) {
       const { created } = await accounts.ensure({ id: config.bootstrap.accountId }, 'bootstrap');
       await tokens.installBootstrap(config.bootstrap.accountId, config.bootstrap.token);
       life.info(`bootstrap account "${config.bootstrap.accountId}" ${created ? 'created' : 'present'}; bootstrap token installed`);
     }
-    const metrics = createMetrics();
     const drain = { active: false };
     const app = createHttpApp({
       config, logger, metrics, accounts, tokens, risk, ssf, storage, now,

@@ -25,6 +25,8 @@ const HELP = `riskwire — operator commands (same DATA_DIR / MONGODB_URI as the
   riskwire receivers list --account <id>
   riskwire receivers delete --account <id> <client-id>
   riskwire keys rotate --account <id>
+  riskwire deliveries list --account <id> --stream <stream-id> [--state pending|delivered|failed|dead]
+  riskwire deliveries redrive --account <id> --stream <stream-id> [<jti>…]
 
 Scopes: risk:read risk:write pii:read ssf:admin sources:admin admin (all), ssf.read ssf.manage`;
 
@@ -61,6 +63,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
         await tokensCommand(args, { tokens: services.tokens, storage, io });
         break;
       case 'receivers':
+      case 'deliveries':
       case 'keys': {
         const master = resolveMasterKey(config.masterKey, config.dataDir);
         const ssf = ssfServices({
@@ -70,7 +73,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
         if (!(await storage.accounts.get(args.includes('--account') ? String(args[args.indexOf('--account') + 1]) : ''))) {
           throw new UsageError('--account must name an existing account');
         }
-        await ssfCommand(group, args, { ssf, io });
+        await ssfCommand(group, args, { ssf, storage, io });
         break;
       }
       default:

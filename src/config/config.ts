@@ -22,4 +22,12 @@ export interface Config {
     readonly longPollSeconds: number;
     readonly minVerificationIntervalSeconds: number;
   };
+  readonly push: {
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly maxAgeSeconds: number;
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+    readonly concurrency: number;
+  };
 }

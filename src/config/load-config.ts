@@ -53,6 +53,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       longPollSeconds: e.RISKWIRE_SSF_LONG_POLL_SECONDS,
       minVerificationIntervalSeconds: e.RISKWIRE_SSF_MIN_VERIFICATION_INTERVAL_SECONDS,
     },
+    push: {
+      timeoutMs: e.RISKWIRE_PUSH_TIMEOUT_MS,
+      maxAttempts: e.RISKWIRE_PUSH_MAX_ATTEMPTS,
+      maxAgeSeconds: e.RISKWIRE_PUSH_MAX_AGE_SECONDS,
+      backoffBaseMs: e.RISKWIRE_PUSH_BACKOFF_BASE_MS,
+      backoffMaxMs: e.RISKWIRE_PUSH_BACKOFF_MAX_MS,
+      concurrency: e.RISKWIRE_PUSH_CONCURRENCY,
+    },
   };
   return deepFreeze(config);
 }

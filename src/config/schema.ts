@@ -62,6 +62,18 @@ export const EnvSchema = z
     RISKWIRE_SSF_LONG_POLL_SECONDS: z.coerce.number().int().min(1).max(120).default(30),
     /** min_verification_interval published on streams and enforced with 429, seconds. Default 10. */
     RISKWIRE_SSF_MIN_VERIFICATION_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+    /** Bound on one push attempt (connect to last byte), ms. Default 10000. */
+    RISKWIRE_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /** Push attempts before a SET is dead-lettered. Default 12. */
+    RISKWIRE_PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(12),
+    /** Age after which an undelivered SET is dead-lettered, seconds. Default 86400. */
+    RISKWIRE_PUSH_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(30 * 86400).default(86_400),
+    /** First retry delay (doubles per attempt, with jitter), ms. Default 1000. */
+    RISKWIRE_PUSH_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
+    /** Longest retry delay, ms. Default 300000. */
+    RISKWIRE_PUSH_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
+    /** Push attempts in flight at once per instance. Default 32. */
+    RISKWIRE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
     /** winston level. Default info. */
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
     /** json (one object per line, for collectors) or pretty (for a terminal). Default json. */

@@ -18,6 +18,7 @@ import type { Clock } from '../domain/clock.js';
 import type { SsfServices } from '../ssf/index.js';
 import { transmitterRouter } from './ssf/transmitter-router.js';
 import { ssfAdminRouter } from './ssf/admin-router.js';
+import { integrationsRouter } from './integrations/router.js';
 
 /** What the HTTP layer needs from the rest of the app. */
 export interface HttpDeps {
@@ -54,8 +55,10 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(healthRouter({ metrics: deps.metrics, ready: deps.ready }));
   app.use(accountsRouter({ accounts: deps.accounts, guard: accountGuard }));
   app.use(tokensRouter({ tokens: deps.tokens, storage: deps.storage, guard: accountGuard }));
+  // Before the risk scoring router: its `/:user_id` route would take `/integrations`.
+  app.use(integrationsRouter({ config: deps.config, storage: deps.storage, ssf: deps.ssf, now: deps.now, guard: accountGuard }));
   app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard, onIngested: () => deps.ssf.kick() }));
-  app.use(ssfAdminRouter({ ssf: deps.ssf, storage: deps.storage, guard: accountGuard }));
+  app.use(ssfAdminRouter({ ssf: deps.ssf, storage: deps.storage, now: deps.now, guard: accountGuard }));
   app.use(transmitterRouter({ ssf: deps.ssf, tokens: deps.tokens, storage: deps.storage, publicUrl: deps.config.publicUrl, keyPrepublishSeconds: deps.config.ssf.keyPrepublishSeconds }));
 
   app.use(notFound);

@@ -17,21 +17,31 @@ import { PollHub } from './delivery/poll-hub.js';
 import { pollStream, type PollRequest } from './delivery/poll.js';
 import { endpointsOf, issuerOf } from './metadata.js';
 import { coalescingTrigger } from './trigger.js';
+import { pushWorker } from './delivery/push-worker.js';
+import { createPushMetrics } from './delivery/push-metrics.js';
+import { Counter, Registry } from 'prom-client';
 
 /** The SSF transmitter's services, built once per process. */
-export function ssfServices(deps: { config: Config; storage: Storage; secrets: SecretBox; masterKey: Buffer; now: Clock; logger: Logger; catalog: readonly CatalogBehavior[] }) {
+export function ssfServices(deps: { config: Config; storage: Storage; secrets: SecretBox; masterKey: Buffer; now: Clock; logger: Logger; catalog: readonly CatalogBehavior[]; registry?: Registry }) {
   const { config, storage, now } = deps;
   const logger = deps.logger.child('transmit');
   const hub = new PollHub();
+  const registry = deps.registry ?? new Registry();
+  const oktaSkippedNoEmail = new Counter({ name: 'riskwire_okta_skipped_no_email_total', help: 'Risk changes not sent to Okta because the user has no email', registers: [registry] });
+  const metrics = createPushMetrics(registry, async () =>
+    (await storage.outbox.pendingCounts(200)).map((c) => ({ stream: `${c.accountId}/${c.streamId}`, pending: c.pending })));
+  const pusher = pushWorker({ config, storage, secrets: deps.secrets, now, logger, metrics });
   const keys = signingKeyService({ storage, secrets: deps.secrets, now, prepublishMs: config.ssf.keyPrepublishSeconds * 1000, retentionMs: config.ssf.keyRetentionSeconds * 1000 });
   const issuer = (accountId: string) => issuerOf(config.publicUrl, accountId);
-  const enqueue = makeEnqueue({ storage, keys, now, hub });
+  const enqueue = makeEnqueue({ storage, keys, now, hub, onQueued: (s) => {
+    if (s.delivery.method === 'urn:ietf:rfc:8935') pusher.kick();
+  } });
   const streams = streamService({
     storage, secrets: deps.secrets, now, issuerOf: issuer, pollUrlOf: (a, s) => endpointsOf(config.publicUrl, a).poll(s),
     outboundUrls: outboundUrlPolicy({ allowPrivateNetwork: config.allowPrivateNetwork }),
     minVerificationIntervalSeconds: config.ssf.minVerificationIntervalSeconds, enqueue, maxStreamsPerReceiver: 100,
   });
-  const fanOut = () => fanOutOnce({ storage, now, issuerOf: issuer, enqueue, catalog: deps.catalog, logger });
+  const fanOut = () => fanOutOnce({ storage, now, issuerOf: issuer, enqueue, catalog: deps.catalog, logger, counters: { oktaSkippedNoEmail } });
   const trigger = coalescingTrigger(async () => {
     while ((await fanOut()) > 0);
   }, (err) => logger.error('fan-out failed', { error: err }));
@@ -46,12 +56,15 @@ export function ssfServices(deps: { config: Config; storage: Storage; secrets: S
     minVerificationIntervalSeconds: config.ssf.minVerificationIntervalSeconds,
     /** Fan out new risk changes now (called after ingestion); the periodic pass catches the rest. */
     kick: () => trigger.kick(),
+    /** Look for due push deliveries now (after a redrive). */
+    kickPush: () => pusher.kick(),
     /** Resolves once no fan-out is running (tests, shutdown). */
     idle: () => trigger.idle(),
     poll: (stream: Stream, req: PollRequest) =>
       pollStream({ storage, hub, now, holdMs: config.ssf.longPollSeconds * 1000, reread: () => storage.streams.get(stream.accountId, stream.streamId) }, stream, req),
     /** Starts the periodic fan-out (changes from other instances, or left by a crash). */
     startWorkers() {
+      pusher.start();
       const periodic = startPeriodic('fan-out', 1000, async () => {
         trigger.kick();
         await trigger.idle();
@@ -61,6 +74,8 @@ export function ssfServices(deps: { config: Config; storage: Storage; secrets: S
           hub.close();
           await periodic.stop();
           await trigger.idle();
+          // Finish attempts in flight (bounded by the push timeout); unclaimed SETs stay queued.
+          await pusher.stop();
         },
       };
     },

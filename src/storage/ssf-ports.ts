@@ -157,6 +157,8 @@ export interface OutboxStore {
   finish(jti: string, owner: string, state: 'delivered' | 'failed' | 'dead', error: string | null, at: Date): Promise<boolean>;
   /** The stream's SETs in a state, newest first, at most `limit`. */
   listByState(accountId: string, streamId: string, state: OutboxEntry['state'], limit: number): Promise<OutboxEntry[]>;
+  /** Pending SETs per stream, the largest queues first, at most `limit` streams (metrics). */
+  pendingCounts(limit: number): Promise<Array<{ accountId: string; streamId: string; pending: number }>>;
   /** Dead (and, when asked, failed) SETs back to pending, due now, attempts reset; only `jtis` when given. */
   redrive(accountId: string, streamId: string, jtis: readonly string[] | null, at: Date): Promise<number>;
 }

@@ -102,3 +102,25 @@ describe('CLI: SSF receivers and keys', () => {
     expect(await runCli(['receivers', 'list', '--account', 'nobody'], env, capture())).toBe(64);
   });
 });
+
+describe('CLI: deliveries', () => {
+  it('lists a stream’s SETs by state and redrives dead ones', async () => {
+    const t = await startTestApp();
+    try {
+      const env = { DATA_DIR: t.dataDir };
+      const { receiver } = await t.app.ssf.receivers.create('acme', { name: 'r' }, 'test');
+      const stream = await t.app.ssf.streams.create({ accountId: 'acme', clientId: receiver.clientId, audience: receiver.audience }, {});
+      await t.app.storage.outbox.enqueue({ accountId: 'acme', streamId: stream.streamId, jti: 'jti-1', set: 'a.b.c', subjectKey: 's', eventType: 'e', sourceId: 'src-1', createdAt: new Date() });
+      const listed = capture();
+      expect(await runCli(['deliveries', 'list', '--account', 'acme', '--stream', stream.streamId, '--state', 'pending'], env, listed)).toBe(0);
+      expect(listed.stdout.join('\n')).toMatch(/jti-1\s+pending\s+0/);
+      const redriven = capture();
+      expect(await runCli(['deliveries', 'redrive', '--account', 'acme', '--stream', stream.streamId], env, redriven)).toBe(0);
+      expect(redriven.stdout).toEqual(['0']);
+      expect(await runCli(['deliveries', 'list', '--account', 'acme', '--stream', 'nope'], env, capture())).toBe(1);
+      expect(await runCli(['deliveries', 'list', '--account', 'acme', '--stream', stream.streamId, '--state', 'lost'], env, capture())).toBe(64);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -114,3 +114,20 @@ describe('nothing is lost between a risk change and its SETs', () => {
     }
   });
 });
+
+describe('integration streams are managed through their integration', () => {
+  it('an operator cannot pause an integration stream with the SSF status route (Okta accepts no stream-updated)', async () => {
+    const t = await startSsfApp();
+    try {
+      const created = await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/integrations`, {
+        method: 'POST', token: t.token, json: { integration_type: 'Okta', tenant_url: 'https://203.0.113.10' },
+      });
+      const integration = await t.app.storage.integrations.get('acme', created.body.result.id);
+      const res = await call(`${t.url}/client/v4/accounts/acme/ssf/streams/${integration!.streamId}/status`, { method: 'POST', token: t.token, json: { status: 'paused' } });
+      expect(res.status).toBe(409);
+      expect((await t.app.storage.streams.get('acme', integration!.streamId))?.status).toBe('enabled');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { SsfServices } from '../../ssf/index.js';
+import type { Storage } from '../../storage/ports.js';
+import type { OutboxEntry } from '../../storage/ssf-ports.js';
+import { errors } from '../../domain/errors.js';
 import { table, type CliIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
@@ -8,8 +11,25 @@ import { UsageError } from '../usage-error.js';
  * (prints client id and secret, once), `receivers list --account <id>`,
  * `receivers delete --account <id> <client-id>`, `keys rotate --account <id>`.
  */
-export async function ssfCommand(group: 'receivers' | 'keys', args: string[], deps: { ssf: SsfServices; io: CliIo }): Promise<void> {
+export async function ssfCommand(group: 'receivers' | 'keys' | 'deliveries', args: string[], deps: { ssf: SsfServices; storage: Storage; io: CliIo }): Promise<void> {
   const [sub, ...rest] = args;
+  if (group === 'deliveries') {
+    const { values, positionals } = parseArgs({ args: rest, options: { account: { type: 'string' }, stream: { type: 'string' }, state: { type: 'string' } }, allowPositionals: true });
+    if (!values.account || !values.stream || (sub !== 'list' && sub !== 'redrive')) {
+      throw new UsageError('usage: riskwire deliveries list --account <id> --stream <stream-id> [--state pending|delivered|failed|dead]\n       riskwire deliveries redrive --account <id> --stream <stream-id> [<jti>…]');
+    }
+    if (!(await deps.storage.streams.get(values.account, values.stream))) throw errors.notFound(`stream "${values.stream}" not found`);
+    if (sub === 'list') {
+      const state = (values.state ?? 'dead') as OutboxEntry['state'];
+      if (!['pending', 'delivered', 'failed', 'dead'].includes(state)) throw new UsageError('--state is pending, delivered, failed or dead');
+      const rows = (await deps.storage.outbox.listByState(values.account, values.stream, state, 1000)).map((e) => [e.jti, e.state, String(e.attempts), e.createdAt.toISOString(), e.lastError ?? '']);
+      deps.io.out(table(['JTI', 'STATE', 'ATTEMPTS', 'CREATED', 'LAST ERROR'], rows));
+    } else {
+      const n = await deps.storage.outbox.redrive(values.account, values.stream, positionals.length ? positionals : null, new Date());
+      deps.io.out(String(n));
+    }
+    return;
+  }
   if (group === 'keys') {
     if (sub !== 'rotate') throw new UsageError('usage: riskwire keys rotate --account <id>');
     const { values } = parseArgs({ args: rest, options: { account: { type: 'string' } } });

@@ -55,3 +55,11 @@ export const SsfSettingsBody = z.object({ default_subjects: z.enum(['ALL', 'NONE
 /** POST /client/v4/accounts/{id}/ssf/streams/{stream_id}/status: a transmitter-initiated change. */
 export const AdminStreamParams = AccountParam.extend({ stream_id: z.string().min(1).max(128) });
 export const AdminStatusBody = z.object({ status: z.enum(['enabled', 'paused', 'disabled']), reason: z.string().max(500).optional() }).strict();
+
+/** GET /client/v4/accounts/{id}/ssf/streams/{stream_id}/deliveries?state= */
+export const DeliveriesQuery = z.object({
+  state: z.enum(['pending', 'delivered', 'failed', 'dead']).default('dead'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+/** POST …/deliveries/redrive: every dead SET, or the listed jtis (dead or failed). */
+export const RedriveBody = z.object({ jtis: z.array(z.string().min(1).max(256)).min(1).max(10000).optional() }).strict();

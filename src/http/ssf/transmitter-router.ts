@@ -63,7 +63,8 @@ export function transmitterRouter(deps: { ssf: SsfServices; tokens: ApiTokenServ
       // Receivers may cache the JWKS, but never longer than half the pre-publication window, so a
       // rotated-in key is in every cache before it signs.
       const maxAge = Math.min(300, Math.floor(deps.keyPrepublishSeconds / 2));
-      res.type('application/jwk-set+json').set('Cache-Control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache').send(JSON.stringify(await ssf.keys.jwks(req.params.account_id as string)));
+      // application/json rather than application/jwk-set+json: Okta requires it (vendors reference §3.1.2).
+      res.type('application/json').set('Cache-Control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache').send(JSON.stringify(await ssf.keys.jwks(req.params.account_id as string)));
     }],
   });
   route(router, '/ssf/:account_id/oauth/token', {

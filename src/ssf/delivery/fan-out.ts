@@ -22,6 +22,17 @@ function candidateSubjects(user: UserRecord): Subject[] {
   return out;
 }
 
+/** What the fan-out could not send, by reason (observability; never retried). */
+export interface FanOutCounters {
+  /**
+   * Risk changes not sent to an Okta-profile stream because the user has no email: Okta matches
+   * users by sign-in email only (vendors reference §3.1.3, §3.1.4). Counted once per change and
+   * stream (again if a crash makes the change run twice); the change is still acknowledged, so
+   * it is never retried.
+   */
+  oktaSkippedNoEmail: { inc(): void };
+}
+
 /**
  * One pass of the transmitter's consumer of the risk change feed: every unconsumed RiskChange
  * becomes SETs on every stream of its account that delivers them and whose subjects include the
@@ -35,7 +46,9 @@ export async function fanOutOnce(deps: {
   enqueue: Enqueue;
   catalog: readonly CatalogBehavior[];
   logger: Logger;
+  counters: FanOutCounters;
 }, limit = 200): Promise<number> {
+  const { counters } = deps;
   const changes = await deps.storage.risk.pendingChanges(limit);
   if (!changes.length) return 0;
   const streamsOf = new Map<string, Stream[]>();
@@ -62,6 +75,10 @@ export async function fanOutOnce(deps: {
         const matches = (list: Subject[]) => list.some((x) => candidates.some((c) => subjectsMatch(x, c)));
         if (matches(removed)) continue;
         if (defaults.get(a) === 'NONE' && !matches(added)) continue;
+      }
+      if (stream.profile === 'okta' && !user.email) {
+        counters.oktaSkippedNoEmail.inc();
+        continue;
       }
       const drafts = draftsForChange(change, user, stream, deps.issuerOf(a), deps.now(), { deviceBehavior: change.behaviorId !== null && device.has(change.behaviorId) });
       for (const d of drafts) await deps.enqueue(stream, d, `${change.id}:${d.eventType}`);

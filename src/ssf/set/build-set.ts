@@ -54,7 +54,8 @@ function envelope(stream: Stream, issuer: string, now: Date, txn: string | null,
  * session-revoked when the level rises to HIGH and device-compliance-change when a device
  * behavior caused it — each only when the stream delivers that type. Okta streams get Okta's
  * user-risk-change instead (Okta accepts no risk-level-change, vendors reference §3.1.4). All
- * SETs of one change share `txn` = the change id (SSF §4.1.9).
+ * SETs of one change on standard streams share `txn` = the change id (SSF §4.1.9); Okta's carry
+ * only the members its schema defines (§3.1.5).
  */
 export function draftsForChange(
   change: RiskChange,
@@ -73,18 +74,26 @@ export function draftsForChange(
     out.push({ eventType, subject: s, subjectKey, claims: envelope(stream, issuer, now, change.id, eventType, payload, subj) });
 
   if (stream.profile === 'okta') {
-    // Okta's schema: subject inside the event, lowercase levels, `none` for a reset.
+    // Okta's schema (vendors reference §3.1.4, sample §3.1.5): subject inside the event as
+    // `user.format: email` (Okta matches the sign-in email), lowercase levels, `none` for a
+    // reset. A user without an email cannot be matched by Okta: nothing to send (the fan-out
+    // counts the skip).
     if (!user.email || !delivers(EVENT.oktaUserRiskChange)) return [];
     const level = (l: UserRiskLevel) => (l === 'unscored' ? 'none' : l);
-    add(EVENT.oktaUserRiskChange, {
-      subject: { user: { format: 'email', email: user.email } },
+    const subj: Subject = { format: 'email', email: user.email };
+    // Okta's SET body is exactly iss, jti, iat, aud, events (SecurityEventTokenRequestJwtBody,
+    // sample §3.1.5): no `txn`, no top-level subject.
+    const claims = envelope(stream, issuer, now, null, EVENT.oktaUserRiskChange, {
+      subject: { user: subj },
       current_level: level(change.current),
       previous_level: level(change.previous),
       event_timestamp: seconds(change.at),
       initiating_entity: INITIATOR[change.cause],
-      reason_admin: reasonAdmin,
-      reason_user: { en: change.current === 'high' ? 'Your account shows high risk activity.' : 'Your account risk level changed.' },
-    }, null, { format: 'email', email: user.email });
+      // A reset reaches Okta as `none` itself, so the CAEP "(sent as LOW)" note does not apply.
+      reason_admin: { en: change.reason },
+      reason_user: { en: change.cause === 'reset' ? 'Your account risk level was reset.' : change.current === 'high' ? 'Your account shows high risk activity.' : 'Your account risk level changed.' },
+    }, null);
+    out.push({ eventType: EVENT.oktaUserRiskChange, subject: subj, subjectKey, claims });
     return out;
   }
   if (delivers(EVENT.riskLevelChange)) {

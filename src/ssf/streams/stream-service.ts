@@ -164,6 +164,9 @@ export function streamService(deps: StreamServiceDeps) {
     async setStatusByTransmitter(accountId: string, streamId: string, status: StreamStatus, reason: string | null): Promise<Stream> {
       const s = await deps.storage.streams.get(accountId, streamId);
       if (!s) throw errors.notFound(`stream "${streamId}" not found`);
+      // An integration's stream follows the integration's `active` flag, and Okta accepts no
+      // stream-updated events: change it through the integration instead.
+      if (s.receiverId === null) throw errors.conflict('this stream belongs to an integration; set the integration\'s active flag instead');
       if (s.status === status) return s;
       const now = deps.now();
       const draft = streamUpdatedDraft(s, deps.issuerOf(accountId), now, status, reason);

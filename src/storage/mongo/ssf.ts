@@ -222,6 +222,15 @@ export function mongoOutboxStore(db: Db): OutboxStore {
     async listByState(accountId, streamId, state, limit) {
       return (await col.find({ account_id: accountId, stream_id: streamId, state }).sort({ seq: -1 }).limit(limit).toArray()).map(toOutbox);
     },
+    async pendingCounts(limit) {
+      const rows = await col.aggregate<{ _id: { a: string; s: string }; n: number }>([
+        { $match: { state: 'pending' } },
+        { $group: { _id: { a: '$account_id', s: '$stream_id' }, n: { $sum: 1 } } },
+        { $sort: { n: -1 } },
+        { $limit: limit },
+      ]).toArray();
+      return rows.map((r) => ({ accountId: r._id.a, streamId: r._id.s, pending: r.n }));
+    },
     async redrive(accountId, streamId, jtis, at) {
       const filter = jtis
         ? { account_id: accountId, stream_id: streamId, _id: { $in: [...jtis] }, state: { $in: ['dead', 'failed'] as OutboxEntry['state'][] } }

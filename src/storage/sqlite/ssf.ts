@@ -173,6 +173,9 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
   const redriveAll = db.prepare(
     "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, done_at = NULL, lease_owner = NULL, lease_until = NULL WHERE account_id = ? AND stream_id = ? AND state = 'dead'",
   );
+  const counts = db.prepare<[number], { account_id: string; stream_id: string; n: number }>(
+    "SELECT account_id, stream_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY account_id, stream_id ORDER BY n DESC LIMIT ?",
+  );
   const claim = db.transaction((now: number, owner: string, until: number, limit: number) => {
     const rows = due.all({ now, limit });
     for (const r of rows) lease.run(owner, until, r.jti);
@@ -219,6 +222,9 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
     },
     async listByState(accountId, streamId, state, limit) {
       return byState.all(accountId, streamId, state, limit).map(toOutbox);
+    },
+    async pendingCounts(limit) {
+      return counts.all(limit).map((r) => ({ accountId: r.account_id, streamId: r.stream_id, pending: r.n }));
     },
     async redrive(accountId, streamId, jtis, at) {
       return redrive.immediate(accountId, streamId, jtis, at.getTime());
