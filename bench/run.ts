@@ -12,6 +12,8 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   ingest: () => import('./ingest.js'),
   scale: () => import('./scale.js'),
   sign: () => import('./sign.js'),
+  e2e: () => import('./e2e.js'),
+  fanout: () => import('./fanout.js'),
 };
 
 /** EX_USAGE from sysexits.h. */
