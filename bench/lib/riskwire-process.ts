@@ -11,11 +11,14 @@ export async function startRiskwireProcess(env: Record<string, string> = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riskwire-bench-'));
   const token = `bench-${randomBytes(24).toString('hex')}`;
   const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
-  const child = spawn(process.execPath, [main], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json',
       RISKWIRE_MASTER_KEY: randomBytes(32).toString('hex'), RISKWIRE_BOOTSTRAP_ACCOUNT: 'bench', RISKWIRE_BOOTSTRAP_TOKEN: token,
-      RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', ...env,
+      RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -29,7 +29,13 @@ export function pushWorker(deps: { config: Config; storage: Storage; secrets: Se
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let wake: (() => void) | undefined;
+  /** Set by kick(): remembered when no sleep is in progress, so a wake-up is never lost. */
+  let kicked = false;
   let loop: Promise<void> | undefined;
+  const kick = () => {
+    kicked = true;
+    wake?.();
+  };
 
   const authorizationOf = async (e: OutboxEntry): Promise<{ url: string; authorization: string | null } | null> => {
     const stream = await deps.storage.streams.get(e.accountId, e.streamId);
@@ -72,6 +78,7 @@ export function pushWorker(deps: { config: Config; storage: Storage; secrets: Se
 
   const run = async () => {
     while (!stopped) {
+      kicked = false;
       const room = push.concurrency - inFlight.size;
       let claimed: OutboxEntry[] = [];
       if (room > 0) {
@@ -87,11 +94,11 @@ export function pushWorker(deps: { config: Config; storage: Storage; secrets: Se
           .catch((err: unknown) => deps.logger.error('push attempt failed', { jti: e.jti, error: err }))
           .finally(() => {
             inFlight.delete(p);
-            wake?.(); // a finished SET may release the next one about the same subject
+            kick(); // a finished SET may release the next one about the same subject
           });
         inFlight.add(p);
       }
-      if (claimed.length && claimed.length === room) continue;
+      if ((claimed.length && claimed.length === room) || kicked) continue;
       // Sleep until woken (a SET was queued, an attempt finished) or the next tick for retries due
       // and SETs queued by other instances.
       await new Promise<void>((resolve) => {
@@ -113,9 +120,7 @@ export function pushWorker(deps: { config: Config; storage: Storage; secrets: Se
       loop ??= run();
     },
     /** Something was queued: look now instead of at the next tick. */
-    kick() {
-      wake?.();
-    },
+    kick,
     /** Stops claiming and waits for attempts in flight (each is bounded by the push timeout). */
     async stop() {
       stopped = true;

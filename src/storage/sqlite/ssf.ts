@@ -212,6 +212,9 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
       return drop.run(accountId, streamId).changes;
     },
     async claimDue(now, owner, leaseUntil, limit) {
+      // Most wake-ups find nothing due: answer those with a read, without taking the write lock
+      // (and committing) that leasing needs.
+      if (!due.get({ now: now.getTime(), limit: 1 })) return [];
       return claim.immediate(now.getTime(), owner, leaseUntil.getTime(), limit).map(toOutbox);
     },
     async retryLater(jti, owner, nextAttemptAt, error) {
