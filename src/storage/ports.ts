@@ -2,6 +2,7 @@ import type { Account, AccountSettings } from '../domain/account.js';
 import type { ApiToken } from '../domain/api-token.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { BehaviorStore, RiskStore, UserStore } from './risk-ports.js';
+import type { ReceivedSetStore, SubscriptionStore } from './inbound-ports.js';
 import type { IntegrationStore, OutboxStore, ReceiverStore, SigningKeyStore, StreamStore } from './ssf-ports.js';
 
 /*
@@ -81,6 +82,8 @@ export interface Storage {
   readonly streams: StreamStore;
   readonly outbox: OutboxStore;
   readonly integrations: IntegrationStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly receivedSets: ReceivedSetStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (used by /readyz). */
   ping(): Promise<void>;
   /** Releases connections and file handles. Safe to call twice. */

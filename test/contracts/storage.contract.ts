@@ -5,6 +5,7 @@ import { describeAuditLogStoreContract } from './audit-log-store.contract.js';
 import { describeBehaviorStoreContract } from './behavior-store.contract.js';
 import { describeUserStoreContract } from './user-store.contract.js';
 import { describeRiskStoreContract } from './risk-store.contract.js';
+import { describeInboundStoreContracts } from './inbound-stores.contract.js';
 import { describeIntegrationStoreContract, describeOutboxPushContract, describeSsfStoreContracts } from './ssf-stores.contract.js';
 
 /**
@@ -29,4 +30,5 @@ export function describeStorageContracts(name: string, makeStorage: () => Promis
   describeSsfStoreContracts(name, makeStorage);
   describeIntegrationStoreContract(name, makeStorage);
   describeOutboxPushContract(name, makeStorage);
+  describeInboundStoreContracts(name, makeStorage);
 }

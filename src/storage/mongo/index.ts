@@ -8,6 +8,7 @@ import { mongoUserStore, ensureUserIndexes } from './users.js';
 import { mongoRiskStore, ensureRiskIndexes } from './risk.js';
 import { ensureSsfIndexes, mongoOutboxStore, mongoReceiverStore, mongoSigningKeyStore, mongoStreamStore } from './ssf.js';
 import { ensureIntegrationIndexes, mongoIntegrationStore } from './integrations.js';
+import { ensureInboundIndexes, mongoReceivedSetStore, mongoSubscriptionStore } from './inbound.js';
 
 /**
  * Connects to MongoDB, creates the indexes every port relies on, and returns the ports.
@@ -24,6 +25,7 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     await ensureRiskIndexes(db);
     await ensureSsfIndexes(db);
     await ensureIntegrationIndexes(db);
+    await ensureInboundIndexes(db);
   } catch (err) {
     await client.close();
     throw err;
@@ -42,6 +44,8 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     streams: mongoStreamStore(db),
     outbox: mongoOutboxStore(db),
     integrations: mongoIntegrationStore(db),
+    subscriptions: mongoSubscriptionStore(db),
+    receivedSets: mongoReceivedSetStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -8,6 +8,7 @@ import { sqliteUserStore } from './users.js';
 import { sqliteRiskStore } from './risk.js';
 import { sqliteOutboxStore, sqliteReceiverStore, sqliteSigningKeyStore, sqliteStreamStore } from './ssf.js';
 import { sqliteIntegrationStore } from './integrations.js';
+import { sqliteReceivedSetStore, sqliteSubscriptionStore } from './inbound.js';
 
 /** Opens the embedded store at `file` and returns every port on it. */
 export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' | 'full' } = {}): Storage {
@@ -26,6 +27,8 @@ export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' |
     streams: sqliteStreamStore(db),
     outbox: sqliteOutboxStore(db),
     integrations: sqliteIntegrationStore(db),
+    subscriptions: sqliteSubscriptionStore(db),
+    receivedSets: sqliteReceivedSetStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

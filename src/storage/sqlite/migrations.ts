@@ -236,4 +236,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX integrations_by_reference ON integrations (account_id, reference_id);
     `,
   },
+  {
+    version: 5,
+    name: 'ssf receiver: subscriptions and received SETs',
+    sql: `
+      CREATE TABLE subscriptions (
+        account_id          TEXT NOT NULL,
+        id                  TEXT NOT NULL,
+        mode                TEXT NOT NULL,
+        issuer              TEXT NOT NULL,
+        jwks_uri            TEXT NOT NULL,
+        audience            TEXT NOT NULL,
+        stream_id           TEXT,
+        push_auth_sealed    TEXT,
+        pending_states      TEXT NOT NULL,
+        status              TEXT NOT NULL,
+        last_error          TEXT,
+        verified_at         INTEGER,
+        last_event_at       INTEGER,
+        created_at          INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE received_sets (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id      TEXT NOT NULL,
+        subscription_id TEXT NOT NULL,
+        jti             TEXT NOT NULL,
+        issuer          TEXT NOT NULL,
+        event_type      TEXT NOT NULL,
+        subject         TEXT,
+        claims          TEXT NOT NULL,
+        received_at     INTEGER NOT NULL,
+        state           TEXT NOT NULL,
+        outcome         TEXT,
+        UNIQUE (account_id, subscription_id, jti)
+      ) STRICT;
+      CREATE INDEX received_sets_pending ON received_sets (seq) WHERE state = 'pending';
+      CREATE INDEX received_sets_by_subscription ON received_sets (account_id, subscription_id, seq);
+    `,
+  },
 ];

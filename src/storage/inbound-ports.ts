@@ -1,0 +1,68 @@
+/*
+ * Ports of the SSF receiver (receiver issue): transmitters riskwire subscribes to, and every SET
+ * they send. Same conventions as ports.ts.
+ */
+
+/** A transmitter riskwire receives SETs from. */
+export interface Subscription {
+  readonly accountId: string;
+  /** Also the last path segment of the push endpoint. */
+  readonly id: string;
+  readonly mode: 'static' | 'managed';
+  /** The transmitter's issuer: every SET's `iss` must equal it exactly (SSF §4.1.6). */
+  readonly issuer: string;
+  readonly jwksUri: string;
+  /** The `aud` riskwire expects in SETs. */
+  readonly audience: string;
+  /** Managed mode: the stream id at the transmitter. */
+  readonly streamId: string | null;
+  /** Managed mode: the SecretBox-sealed Authorization header value the transmitter must send. */
+  readonly pushAuthorizationSealed: string | null;
+  /** `state` values of verification requests riskwire sent and has not seen answered. */
+  readonly pendingStates: readonly string[];
+  readonly status: 'active' | 'error';
+  readonly lastError: string | null;
+  readonly verifiedAt: Date | null;
+  readonly lastEventAt: Date | null;
+  readonly createdAt: Date;
+}
+
+export interface SubscriptionStore {
+  insert(s: Subscription): Promise<void>;
+  get(accountId: string, id: string): Promise<Subscription | null>;
+  list(accountId: string): Promise<Subscription[]>;
+  /** Replaces the mutable fields. False when absent. */
+  update(s: Subscription): Promise<boolean>;
+  delete(accountId: string, id: string): Promise<boolean>;
+}
+
+/** One SET as received, kept for investigation (receiver issue: "Every received SET is kept"). */
+export interface ReceivedSet {
+  readonly accountId: string;
+  readonly subscriptionId: string;
+  readonly jti: string;
+  readonly issuer: string;
+  readonly eventType: string;
+  /** The subject as received (sub_id or the event's `subject`). */
+  readonly subject: Readonly<Record<string, unknown>> | null;
+  /** The decoded claims (no signature), for processing and investigation. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly receivedAt: Date;
+  /** pending → processed (scored or ignored, see `outcome`). */
+  readonly state: 'pending' | 'processed';
+  readonly outcome: string | null;
+}
+
+export interface ReceivedSetStore {
+  /**
+   * Stores a SET accepted from a transmitter. Idempotent by (subscription, jti): a repeat returns
+   * false and changes nothing (RFC 8935 §2: a redelivery is answered as new, processed once).
+   */
+  insert(r: ReceivedSet): Promise<boolean>;
+  /** Records what processing did. */
+  markProcessed(accountId: string, subscriptionId: string, jti: string, outcome: string): Promise<void>;
+  /** SETs stored but not yet processed (a crash between storing and processing), oldest first. */
+  pending(limit: number): Promise<ReceivedSet[]>;
+  /** A subscription's SETs, newest first. */
+  list(accountId: string, subscriptionId: string, limit: number): Promise<ReceivedSet[]>;
+}

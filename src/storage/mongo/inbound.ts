@@ -1,0 +1,95 @@
+import type { Db } from 'mongodb';
+import type { ReceivedSet, ReceivedSetStore, Subscription, SubscriptionStore } from '../inbound-ports.js';
+import { isDuplicateKey } from './errors.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+const nullable = <T>(v: T | undefined | null): T | null => (v === undefined ? null : v);
+
+export async function ensureInboundIndexes(db: Db): Promise<void> {
+  await db.collection('subscriptions').createIndex({ account_id: 1, created_at: 1 }, { name: 'by_account' });
+  const sets = db.collection('received_sets');
+  await sets.createIndex({ state: 1, seq: 1 }, { name: 'pending' });
+  await sets.createIndex({ account_id: 1, subscription_id: 1, seq: -1 }, { name: 'by_subscription' });
+}
+
+interface SubDoc {
+  _id: string; account_id: string; id: string; mode: Subscription['mode']; issuer: string; jwks_uri: string; audience: string;
+  stream_id: string | null; push_auth_sealed: string | null; pending_states: string[]; status: Subscription['status']; last_error: string | null;
+  verified_at: Date | null; last_event_at: Date | null; created_at: Date;
+}
+const toDoc = (s: Subscription): SubDoc => ({
+  _id: `${s.accountId}:${s.id}`, account_id: s.accountId, id: s.id, mode: s.mode, issuer: s.issuer, jwks_uri: s.jwksUri, audience: s.audience,
+  stream_id: s.streamId, push_auth_sealed: s.pushAuthorizationSealed, pending_states: [...s.pendingStates], status: s.status, last_error: s.lastError,
+  verified_at: s.verifiedAt, last_event_at: s.lastEventAt, created_at: s.createdAt,
+});
+const toSub = (d: SubDoc): Subscription => ({
+  accountId: d.account_id, id: d.id, mode: d.mode, issuer: d.issuer, jwksUri: d.jwks_uri, audience: d.audience, streamId: nullable(d.stream_id),
+  pushAuthorizationSealed: nullable(d.push_auth_sealed), pendingStates: d.pending_states ?? [], status: d.status, lastError: nullable(d.last_error),
+  verifiedAt: nullable(d.verified_at), lastEventAt: nullable(d.last_event_at), createdAt: d.created_at,
+});
+
+/** SubscriptionStore on MongoDB. */
+export function mongoSubscriptionStore(db: Db): SubscriptionStore {
+  const col = db.collection<SubDoc>('subscriptions');
+  return {
+    async insert(s) {
+      await col.insertOne(toDoc(s));
+    },
+    async get(accountId, id) {
+      const d = await col.findOne({ _id: `${accountId}:${id}` });
+      return d ? toSub(d) : null;
+    },
+    async list(accountId) {
+      return (await col.find({ account_id: accountId }).sort({ created_at: 1, id: 1 }).toArray()).map(toSub);
+    },
+    async update(s) {
+      const { _id, created_at: _c, ...rest } = toDoc(s);
+      return (await col.updateOne({ _id }, { $set: rest })).matchedCount === 1;
+    },
+    async delete(accountId, id) {
+      return (await col.deleteOne({ _id: `${accountId}:${id}` })).deletedCount === 1;
+    },
+  };
+}
+
+interface SetDoc {
+  _id: string; seq: number; account_id: string; subscription_id: string; jti: string; issuer: string; event_type: string;
+  subject: Record<string, unknown> | null; claims: Record<string, unknown>; received_at: Date; state: ReceivedSet['state']; outcome: string | null;
+}
+const toSet = (d: SetDoc): ReceivedSet => ({
+  accountId: d.account_id, subscriptionId: d.subscription_id, jti: d.jti, issuer: d.issuer, eventType: d.event_type, subject: nullable(d.subject),
+  claims: d.claims, receivedAt: d.received_at, state: d.state, outcome: nullable(d.outcome),
+});
+
+/** ReceivedSetStore on MongoDB: keyed by (account, subscription, jti). */
+export function mongoReceivedSetStore(db: Db): ReceivedSetStore {
+  const col = db.collection<SetDoc>('received_sets');
+  const counters = db.collection<{ _id: string; value: number }>('counters');
+  const lock = new KeyedMutex();
+  const nextSeq = () => lock.run('received_seq', async () => (await counters.findOneAndUpdate({ _id: 'received_seq' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' }))!.value);
+  const key = (a: string, s: string, j: string) => `${a}:${s}:${j}`;
+  return {
+    async insert(r) {
+      try {
+        await col.insertOne({
+          _id: key(r.accountId, r.subscriptionId, r.jti), seq: await nextSeq(), account_id: r.accountId, subscription_id: r.subscriptionId, jti: r.jti,
+          issuer: r.issuer, event_type: r.eventType, subject: r.subject ? { ...r.subject } : null, claims: { ...r.claims }, received_at: r.receivedAt,
+          state: r.state, outcome: r.outcome,
+        });
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+    async markProcessed(accountId, subscriptionId, jti, outcome) {
+      await col.updateOne({ _id: key(accountId, subscriptionId, jti) }, { $set: { state: 'processed', outcome } });
+    },
+    async pending(limit) {
+      return (await col.find({ state: 'pending' }).sort({ seq: 1 }).limit(limit).toArray()).map(toSet);
+    },
+    async list(accountId, subscriptionId, limit) {
+      return (await col.find({ account_id: accountId, subscription_id: subscriptionId }).sort({ seq: -1 }).limit(limit).toArray()).map(toSet);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { ReceivedSet, ReceivedSetStore, Subscription, SubscriptionStore } from '../inbound-ports.js';
+import type { SqliteDb } from './open-database.js';
+
+const date = (n: number | null) => (n === null ? null : new Date(n));
+
+interface SubRow {
+  account_id: string; id: string; mode: Subscription['mode']; issuer: string; jwks_uri: string; audience: string; stream_id: string | null;
+  push_auth_sealed: string | null; pending_states: string; status: Subscription['status']; last_error: string | null; verified_at: number | null;
+  last_event_at: number | null; created_at: number;
+}
+const toSub = (r: SubRow): Subscription => ({
+  accountId: r.account_id, id: r.id, mode: r.mode, issuer: r.issuer, jwksUri: r.jwks_uri, audience: r.audience, streamId: r.stream_id,
+  pushAuthorizationSealed: r.push_auth_sealed, pendingStates: JSON.parse(r.pending_states) as string[], status: r.status, lastError: r.last_error,
+  verifiedAt: date(r.verified_at), lastEventAt: date(r.last_event_at), createdAt: new Date(r.created_at),
+});
+const subParams = (s: Subscription) => ({
+  account_id: s.accountId, id: s.id, mode: s.mode, issuer: s.issuer, jwks_uri: s.jwksUri, audience: s.audience, stream_id: s.streamId,
+  push_auth_sealed: s.pushAuthorizationSealed, pending_states: JSON.stringify(s.pendingStates), status: s.status, last_error: s.lastError,
+  verified_at: s.verifiedAt?.getTime() ?? null, last_event_at: s.lastEventAt?.getTime() ?? null, created_at: s.createdAt.getTime(),
+});
+
+/** SubscriptionStore on SQLite. */
+export function sqliteSubscriptionStore(db: SqliteDb): SubscriptionStore {
+  const cols = Object.keys(subParams({ createdAt: new Date(0), pendingStates: [] } as unknown as Subscription));
+  const insert = db.prepare(`INSERT INTO subscriptions (${cols.join(', ')}) VALUES (${cols.map((c) => `:${c}`).join(', ')})`);
+  const update = db.prepare(`UPDATE subscriptions SET ${cols.filter((c) => !['account_id', 'id', 'created_at'].includes(c)).map((c) => `${c} = :${c}`).join(', ')} WHERE account_id = :account_id AND id = :id`);
+  const get = db.prepare<[string, string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? AND id = ?');
+  const list = db.prepare<[string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? ORDER BY created_at, id');
+  const del = db.prepare('DELETE FROM subscriptions WHERE account_id = ? AND id = ?');
+  return {
+    async insert(s) {
+      insert.run(subParams(s));
+    },
+    async get(accountId, id) {
+      const r = get.get(accountId, id);
+      return r ? toSub(r) : null;
+    },
+    async list(accountId) {
+      return list.all(accountId).map(toSub);
+    },
+    async update(s) {
+      const { created_at: _c, ...p } = subParams(s);
+      return update.run(p).changes === 1;
+    },
+    async delete(accountId, id) {
+      return del.run(accountId, id).changes === 1;
+    },
+  };
+}
+
+interface SetRow {
+  account_id: string; subscription_id: string; jti: string; issuer: string; event_type: string; subject: string | null; claims: string;
+  received_at: number; state: ReceivedSet['state']; outcome: string | null;
+}
+const toSet = (r: SetRow): ReceivedSet => ({
+  accountId: r.account_id, subscriptionId: r.subscription_id, jti: r.jti, issuer: r.issuer, eventType: r.event_type,
+  subject: r.subject === null ? null : (JSON.parse(r.subject) as Record<string, unknown>), claims: JSON.parse(r.claims) as Record<string, unknown>,
+  receivedAt: new Date(r.received_at), state: r.state, outcome: r.outcome,
+});
+
+/** ReceivedSetStore on SQLite. */
+export function sqliteReceivedSetStore(db: SqliteDb): ReceivedSetStore {
+  const insert = db.prepare(
+    `INSERT INTO received_sets (account_id, subscription_id, jti, issuer, event_type, subject, claims, received_at, state, outcome)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, subscription_id, jti) DO NOTHING`,
+  );
+  const done = db.prepare("UPDATE received_sets SET state = 'processed', outcome = ? WHERE account_id = ? AND subscription_id = ? AND jti = ?");
+  const pending = db.prepare<[number], SetRow>("SELECT * FROM received_sets WHERE state = 'pending' ORDER BY seq LIMIT ?");
+  const list = db.prepare<[string, string, number], SetRow>('SELECT * FROM received_sets WHERE account_id = ? AND subscription_id = ? ORDER BY seq DESC LIMIT ?');
+  return {
+    async insert(r) {
+      return insert.run(r.accountId, r.subscriptionId, r.jti, r.issuer, r.eventType, r.subject ? JSON.stringify(r.subject) : null, JSON.stringify(r.claims), r.receivedAt.getTime(), r.state, r.outcome).changes === 1;
+    },
+    async markProcessed(accountId, subscriptionId, jti, outcome) {
+      done.run(outcome, accountId, subscriptionId, jti);
+    },
+    async pending(limit) {
+      return pending.all(limit).map(toSet);
+    },
+    async list(accountId, subscriptionId, limit) {
+      return list.all(accountId, subscriptionId, limit).map(toSet);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Storage } from '../../src/storage/ports.js';
+import type { Subscription } from '../../src/storage/inbound-ports.js';
+import { anAccount, at, rid } from '../helpers/factories.js';
+
+/** SubscriptionStore and ReceivedSetStore contracts. */
+export function describeInboundStoreContracts(name: string, makeStorage: () => Promise<Storage>): void {
+  describe(`${name}: receiver store contracts`, () => {
+    let s: Storage;
+    let a: string;
+    beforeEach(async () => {
+      s = await makeStorage();
+      a = anAccount().id;
+    });
+    afterEach(async () => {
+      await s.close();
+    });
+    const sub = (over: Partial<Subscription> = {}): Subscription => ({
+      accountId: a, id: rid('sub'), mode: 'static', issuer: 'https://tx.example.com', jwksUri: 'https://tx.example.com/jwks', audience: 'https://riskwire.test/aud',
+      streamId: null, pushAuthorizationSealed: null, pendingStates: [], status: 'active', lastError: null, verifiedAt: null, lastEventAt: null,
+      createdAt: at('2026-01-01T00:00:00.000Z'), ...over,
+    });
+
+    it('subscriptions: insert, get, list, update, delete — scoped by account', async () => {
+      const x = sub();
+      const y = sub({ mode: 'managed', streamId: 'st1', pushAuthorizationSealed: 'sealed', createdAt: at('2026-01-02T00:00:00.000Z') });
+      await s.subscriptions.insert(x);
+      await s.subscriptions.insert(y);
+      await expect(s.subscriptions.get(a, y.id)).resolves.toEqual(y);
+      await expect(s.subscriptions.get(anAccount().id, y.id)).resolves.toBeNull();
+      expect((await s.subscriptions.list(a)).map((z) => z.id)).toEqual([x.id, y.id]);
+      const updated = { ...x, pendingStates: ['s1', 's2'], status: 'error' as const, lastError: 'iss mismatch', verifiedAt: at('2026-01-03T00:00:00.000Z'), lastEventAt: at('2026-01-04T00:00:00.000Z') };
+      await expect(s.subscriptions.update(updated)).resolves.toBe(true);
+      await expect(s.subscriptions.get(a, x.id)).resolves.toEqual(updated);
+      await expect(s.subscriptions.delete(a, x.id)).resolves.toBe(true);
+      await expect(s.subscriptions.delete(a, x.id)).resolves.toBe(false);
+      await expect(s.subscriptions.update(updated)).resolves.toBe(false);
+    });
+
+    it('received SETs: idempotent by (subscription, jti), pending until processed, listed newest first', async () => {
+      const r = (jti: string, n: number) => ({
+        accountId: a, subscriptionId: 'sub1', jti, issuer: 'https://tx.example.com', eventType: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+        subject: { format: 'email', email: 'jane@example.com' }, claims: { jti, n }, receivedAt: at(`2026-01-0${n}T00:00:00.000Z`), state: 'pending' as const, outcome: null,
+      });
+      await expect(s.receivedSets.insert(r('j1', 1))).resolves.toBe(true);
+      await expect(s.receivedSets.insert({ ...r('j1', 2), claims: { changed: true } })).resolves.toBe(false);
+      await expect(s.receivedSets.insert({ ...r('j1', 1), subscriptionId: 'sub2' })).resolves.toBe(true);
+      await s.receivedSets.insert(r('j2', 2));
+      const mine = (await s.receivedSets.pending(100)).filter((x) => x.accountId === a && x.subscriptionId === 'sub1');
+      expect(mine.map((x) => x.jti)).toEqual(['j1', 'j2']);
+      expect(mine[0]).toEqual(r('j1', 1));
+      await s.receivedSets.markProcessed(a, 'sub1', 'j1', 'scored: session_revoked_upstream');
+      expect((await s.receivedSets.pending(100)).filter((x) => x.accountId === a && x.subscriptionId === 'sub1').map((x) => x.jti)).toEqual(['j2']);
+      const listed = await s.receivedSets.list(a, 'sub1', 10);
+      expect(listed.map((x) => [x.jti, x.state, x.outcome])).toEqual([['j2', 'pending', null], ['j1', 'processed', 'scored: session_revoked_upstream']]);
+      await expect(s.receivedSets.list(anAccount().id, 'sub1', 10)).resolves.toEqual([]);
+    });
+  });
+}
