@@ -14,6 +14,11 @@ import { createHttpApp } from './http/create-http-app.js';
 import { loadBehaviorCatalog } from './config/behavior-catalog.js';
 import { riskServices, type RiskServices } from './risk/index.js';
 import { ssfServices, type SsfServices } from './ssf/index.js';
+import { receiverService, type ReceiverService } from './receiver/receiver-service.js';
+import { jwksCache } from './receiver/jwks-cache.js';
+import { loadReceiverMappings } from './config/receiver-mappings.js';
+import { outboundUrlPolicy } from './ssf/streams/outbound-url.js';
+import { startPeriodic } from './risk/periodic.js';
 
 /** A running riskwire: its HTTP server, its services, and how to stop it. */
 export interface RunningApp {
@@ -24,6 +29,7 @@ export interface RunningApp {
   readonly tokens: ApiTokenService;
   readonly risk: RiskServices;
   readonly ssf: SsfServices;
+  readonly receiver: ReceiverService;
   readonly secrets: SecretBox;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes storage. */
   close(): Promise<void>;
@@ -43,6 +49,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   const life = logger.child('lifecycle');
   const now = opts.now ?? systemClock;
   const catalog = loadBehaviorCatalog();
+  const receiverRules = loadReceiverMappings();
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.source === 'file-created') {
     life.warn(`RISKWIRE_MASTER_KEY is not set: generated a master key into ${master.file}. ` +
@@ -57,6 +64,15 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const secrets = createSecretBox(master.key);
     const metrics = createMetrics();
     const ssf = ssfServices({ config, storage, secrets, masterKey: master.key, now, logger, catalog, registry: metrics.registry });
+    const receiver = receiverService({
+      config, storage, secrets, now, logger: logger.child('receive'), jwks: jwksCache({ allowPrivateNetwork: config.allowPrivateNetwork }),
+      outboundUrls: outboundUrlPolicy({ allowPrivateNetwork: config.allowPrivateNetwork }), rules: receiverRules,
+      ingest: async (accountId, signals) => {
+        const r = await risk.ingest(accountId, signals);
+        if (r.changes.length) ssf.kick();
+        return r;
+      },
+    });
     if (config.bootstrap) {
       const { created } = await accounts.ensure({ id: config.bootstrap.accountId }, 'bootstrap');
       await tokens.installBootstrap(config.bootstrap.accountId, config.bootstrap.token);
@@ -64,7 +80,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     }
     const drain = { active: false };
     const app = createHttpApp({
-      config, logger, metrics, accounts, tokens, risk, ssf, storage, now,
+      config, logger, metrics, accounts, tokens, risk, ssf, receiver, storage, now,
       ready: () => storage.ping(),
       isDraining: () => drain.active,
     });
@@ -78,6 +94,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     });
     const workers = risk.startWorkers();
     const transmitter = ssf.startWorkers();
+    const inbound = startPeriodic('received SET recovery', 30_000, () => receiver.recover(), logger.child('receive'));
     const { port } = server.address() as AddressInfo;
     life.info(`riskwire listening on ${config.host}:${port} (store: ${storage.kind}, public URL ${config.publicUrl})`);
     let closing: Promise<void> | undefined;
@@ -89,10 +106,11 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       tokens,
       risk,
       ssf,
+      receiver,
       secrets,
       close: () => {
         drain.active = true;
-        return (closing ??= Promise.all([workers.stop(), transmitter.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
+        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
       },
     };
   } catch (err) {

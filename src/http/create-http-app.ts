@@ -19,6 +19,8 @@ import type { SsfServices } from '../ssf/index.js';
 import { transmitterRouter } from './ssf/transmitter-router.js';
 import { ssfAdminRouter } from './ssf/admin-router.js';
 import { integrationsRouter } from './integrations/router.js';
+import { receiverRouter } from './receiver/router.js';
+import type { ReceiverService } from '../receiver/receiver-service.js';
 
 /** What the HTTP layer needs from the rest of the app. */
 export interface HttpDeps {
@@ -29,6 +31,7 @@ export interface HttpDeps {
   tokens: ApiTokenService;
   risk: RiskServices;
   ssf: SsfServices;
+  receiver: ReceiverService;
   storage: Storage;
   now: Clock;
   ready: ReadinessCheck;
@@ -48,7 +51,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
   app.use(requestLog(deps.logger.child('http'), deps.metrics));
   // JSON bodies only for JSON media types; other types (SETs, later) bring their own parsers.
-  app.use(express.json({ limit: deps.config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  const json = express.json({ limit: deps.config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  // SSF push receivers read their own body (a JWS, 64 KiB at most) and answer a JSON body with 415.
+  app.use((req, res, next) => (req.path.startsWith('/ssf-receiver/') ? next() : json(req, res, next)));
 
   // Every /client/v4/accounts/:account_id route: a valid token of that very account.
   const accountGuard = [authenticate(deps.tokens), requireOwnAccount];
@@ -59,6 +64,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(integrationsRouter({ config: deps.config, storage: deps.storage, ssf: deps.ssf, now: deps.now, guard: accountGuard }));
   app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard, onIngested: () => deps.ssf.kick() }));
   app.use(ssfAdminRouter({ ssf: deps.ssf, storage: deps.storage, now: deps.now, guard: accountGuard }));
+  app.use(receiverRouter({ receiver: deps.receiver, guard: accountGuard, logger: deps.logger.child('receive') }));
   app.use(transmitterRouter({ ssf: deps.ssf, tokens: deps.tokens, storage: deps.storage, publicUrl: deps.config.publicUrl, keyPrepublishSeconds: deps.config.ssf.keyPrepublishSeconds }));
 
   app.use(notFound);

@@ -1,9 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { lookup } from 'node:dns';
-import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { isPrivateAddress } from '../streams/outbound-url.js';
+import { guardedLookup } from '../outbound/guarded-lookup.js';
 
 /** What one push attempt came to (RFC 8935 §2.2–§2.4). */
 export type PushOutcome =
@@ -14,25 +13,6 @@ export type PushOutcome =
 /** RFC 8935 §2.3 error codes that a retry cannot fix: recorded, not retried. */
 const PERMANENT = new Set(['invalid_request', 'invalid_key', 'invalid_issuer', 'invalid_audience']);
 const MAX_RESPONSE_BYTES = 64 * 1024;
-
-/**
- * A DNS lookup that refuses private, loopback, link-local and metadata addresses: checked on the
- * address actually connected to, so a name that resolved to a public address when the stream was
- * created cannot be re-pointed at the inside later (DNS rebinding).
- */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
-  return (hostname, options, callback) => {
-    lookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      const list = addresses as unknown as Array<{ address: string; family: number }>;
-      const bad = !allowPrivate && list.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(Object.assign(new Error(`refusing ${hostname}: resolves to non-public address ${bad.address}`), { code: 'ESSRF' }), '', 0);
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
-      const first = list[0]!;
-      callback(null, first.address, first.family);
-    });
-  };
-}
 
 /** Parses Retry-After (seconds or an HTTP date), bounded to one hour. */
 function retryAfter(header: string | undefined, now: number): number | undefined {

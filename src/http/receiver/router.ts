@@ -1,0 +1,87 @@
+import express, { Router, type RequestHandler } from 'express';
+import type { Principal } from '../../accounts/api-tokens.js';
+import { errors } from '../../domain/errors.js';
+import type { Logger } from '../../observability/logger.js';
+import type { ReceiverService } from '../../receiver/receiver-service.js';
+import type { Subscription } from '../../storage/inbound-ports.js';
+import { sendResult } from '../cloudflare/envelope.js';
+import { requireScope } from '../middleware/authenticate.js';
+import { input, validate } from '../middleware/validate.js';
+import { route } from '../route.js';
+import * as S from './schema.js';
+
+const present = (s: Subscription, pushEndpoint: string) => ({
+  id: s.id, mode: s.mode, issuer: s.issuer, jwks_uri: s.jwksUri, audience: s.audience, status: s.status, push_endpoint: pushEndpoint,
+  ...(s.streamId ? { stream_id: s.streamId } : {}), verified_at: s.verifiedAt?.toISOString() ?? null,
+  last_event_at: s.lastEventAt?.toISOString() ?? null, last_error: s.lastError,
+});
+
+/**
+ * The receiver's two surfaces: the operator API (register transmitters, read what they sent,
+ * scope ssf:admin) and the RFC 8935 push endpoint each subscription gets.
+ */
+export function receiverRouter(deps: { receiver: ReceiverService; guard: RequestHandler[]; logger: Logger }): Router {
+  const router = Router();
+  const admin = [...deps.guard, requireScope('ssf:admin')];
+  const actor = (res: { locals: Record<string, unknown> }) => `token:${(res.locals.principal as Principal).tokenId}`;
+  const Register = { params: S.AccountParam, body: S.RegisterTransmitterBody };
+  const One = { params: S.TransmitterParams };
+  const Sets = { params: S.TransmitterParams, query: S.SetsQuery };
+  route(router, '/client/v4/accounts/:account_id/ssf/transmitters', {
+    post: [...admin, validate(Register), async (_req, res) => {
+      const { params, body } = input(res, Register);
+      const s = await deps.receiver.registerStatic(params.account_id, body, actor(res));
+      sendResult(res, present(s, deps.receiver.pushEndpoint(s.accountId, s.id)), { status: 201 });
+    }],
+    get: [...admin, validate({ params: S.AccountParam }), async (_req, res) => {
+      const list = await deps.receiver.list((res.locals.input as { params: { account_id: string } }).params.account_id);
+      sendResult(res, list.map((s) => present(s, deps.receiver.pushEndpoint(s.accountId, s.id))));
+    }],
+  });
+  route(router, '/client/v4/accounts/:account_id/ssf/transmitters/:subscription_id', {
+    get: [...admin, validate(One), async (_req, res) => {
+      const { params } = input(res, One);
+      const s = await deps.receiver.get(params.account_id, params.subscription_id);
+      sendResult(res, present(s, deps.receiver.pushEndpoint(s.accountId, s.id)));
+    }],
+    delete: [...admin, validate(One), async (_req, res) => {
+      const { params } = input(res, One);
+      await deps.receiver.delete(params.account_id, params.subscription_id, actor(res));
+      sendResult(res, null);
+    }],
+  });
+  route(router, '/client/v4/accounts/:account_id/ssf/transmitters/:subscription_id/sets', {
+    get: [...admin, validate(Sets), async (_req, res) => {
+      const { params, query } = input(res, Sets);
+      await deps.receiver.get(params.account_id, params.subscription_id);
+      const sets = await deps.receiver.sets(params.account_id, params.subscription_id, query.limit);
+      sendResult(res, sets.map((r) => ({
+        jti: r.jti, issuer: r.issuer, event_type: r.eventType, subject: r.subject, received_at: r.receivedAt.toISOString(), state: r.state, outcome: r.outcome,
+      })));
+    }],
+  });
+
+  // RFC 8935 push endpoint: errors in its own format ({err, description} + Content-Language).
+  const surface: RequestHandler = (_req, res, next) => {
+    res.locals.errorSurface = 'set-push';
+    next();
+  };
+  const contentType: RequestHandler = (req, _res, next) => {
+    // RFC 8935 §2.1: the body is application/secevent+jwt.
+    if (!req.is('application/secevent+jwt')) throw errors.unsupportedMediaType('Content-Type must be application/secevent+jwt');
+    next();
+  };
+  route(router, '/ssf-receiver/:account_id/:subscription_id', {
+    post: [surface, contentType, express.text({ type: 'application/secevent+jwt', limit: '64kb' }), async (req, res) => {
+      const { account_id, subscription_id } = S.PushParams.parse(req.params);
+      const jws = typeof req.body === 'string' ? req.body.trim() : '';
+      const processIt = await deps.receiver.receive(account_id, subscription_id, jws, req.get('authorization'));
+      // RFC 8935 §2.2: 202 with an empty body once the SET is validated and stored; act afterwards.
+      res.status(202).end();
+      setImmediate(() => {
+        processIt().catch((err: unknown) => deps.logger.error('processing a received SET failed', { error: err }));
+      });
+    }],
+  });
+  return router;
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import type { MappingRule } from '../config/receiver-mappings.js';
+import type { Clock } from '../domain/clock.js';
+import { errors } from '../domain/errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { IngestSignals } from '../risk/ingest-signals.js';
+import type { Storage } from '../storage/ports.js';
+import type { ReceivedSet, Subscription } from '../storage/inbound-ports.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { randomId, safeEqual } from '../crypto/tokens.js';
+import { EVENT } from '../ssf/event-types.js';
+import type { OutboundUrlPolicy } from '../ssf/streams/outbound-url.js';
+import type { JwksCache } from './jwks-cache.js';
+import { setError, verifySet } from './verify-set.js';
+import { toSignal } from './to-signal.js';
+
+/**
+ * riskwire as an SSF receiver: transmitters registered per account, SETs pushed to a per-
+ * subscription endpoint, validated (RFC 8935), stored durably before they are acknowledged,
+ * then turned into risk signals through config/receiver-mappings.json.
+ */
+export function receiverService(deps: {
+  config: Config; storage: Storage; secrets: SecretBox; now: Clock; logger: Logger; jwks: JwksCache; outboundUrls: OutboundUrlPolicy;
+  rules: readonly MappingRule[]; ingest: IngestSignals;
+}) {
+  const { storage } = deps;
+  const pushEndpoint = (accountId: string, id: string) => `${deps.config.publicUrl}/ssf-receiver/${accountId}/${id}`;
+  const audit = (accountId: string, actor: string, action: string, target: string, details: Record<string, unknown> = {}) =>
+    storage.auditLog.append({ id: randomId(), accountId, at: deps.now(), actor, action, target, details });
+
+  /** Turns one stored SET into a risk signal (or records why not). Idempotent: its signal id is derived from the jti. */
+  const process = async (r: ReceivedSet): Promise<void> => {
+    const event = ((r.claims.events as Record<string, unknown>)[r.eventType] ?? {}) as Record<string, unknown>;
+    let outcome: string;
+    if (r.eventType === EVENT.verification || r.eventType === EVENT.streamUpdated) outcome = 'control event';
+    else {
+      const mapped = toSignal(deps.rules, { issuer: r.issuer, jti: r.jti, eventType: r.eventType, event, subject: r.subject ?? {} });
+      if ('ignored' in mapped) outcome = `ignored: ${mapped.ignored}`;
+      else {
+        const result = await deps.ingest(r.accountId, [mapped.signal]);
+        const item = result.items[0]!;
+        outcome = item.status === 'ignored' ? `ignored: ${item.reason ?? ''}` : `${item.status}: ${mapped.signal.behavior} for user ${item.userId ?? '?'}`;
+      }
+    }
+    await storage.receivedSets.markProcessed(r.accountId, r.subscriptionId, r.jti, outcome);
+  };
+
+  return {
+    pushEndpoint,
+    /** Static mode (like Okta's providers API): issuer + JWKS URL + audience, for transmitters that only push. */
+    async registerStatic(accountId: string, input: { issuer: string; jwks_uri: string; audience?: string | undefined }, actor: string): Promise<Subscription> {
+      await deps.outboundUrls.check(input.jwks_uri, 'jwks_uri');
+      const id = randomBytes(12).toString('hex');
+      const s: Subscription = {
+        accountId, id, mode: 'static', issuer: input.issuer, jwksUri: input.jwks_uri, audience: input.audience ?? pushEndpoint(accountId, id),
+        streamId: null, pushAuthorizationSealed: null, pendingStates: [], status: 'active', lastError: null, verifiedAt: null, lastEventAt: null, createdAt: deps.now(),
+      };
+      await storage.subscriptions.insert(s);
+      await audit(accountId, actor, 'transmitter.registered', id, { mode: 'static', issuer: s.issuer });
+      return s;
+    },
+    async get(accountId: string, id: string): Promise<Subscription> {
+      const s = await storage.subscriptions.get(accountId, id);
+      if (!s) throw errors.notFound(`transmitter "${id}" not found`);
+      return s;
+    },
+    list: (accountId: string) => storage.subscriptions.list(accountId),
+    async delete(accountId: string, id: string, actor: string): Promise<void> {
+      if (!(await storage.subscriptions.delete(accountId, id))) throw errors.notFound(`transmitter "${id}" not found`);
+      await audit(accountId, actor, 'transmitter.deleted', id);
+    },
+
+    /**
+     * A pushed SET. Answers (by returning) only once the SET is stored; a repeated jti is accepted
+     * again and processed once (RFC 8935 §2). Returns a function that processes it, for the caller
+     * to run after answering 202 (RFC 8935 §2: validate, persist, answer, then act).
+     */
+    async receive(accountId: string, id: string, jws: string, authorization: string | undefined): Promise<() => Promise<void>> {
+      const sub = await storage.subscriptions.get(accountId, id);
+      if (!sub) throw errors.notFound('unknown push endpoint');
+      const expectedAuthorization = sub.pushAuthorizationSealed ? deps.secrets.open(sub.pushAuthorizationSealed, `${accountId}/subscriptions/${id}/authorization`).toString('utf8') : null;
+      const v = await verifySet(jws, sub, { jwks: deps.jwks, authorization, expectedAuthorization, safeEqual });
+      const now = deps.now();
+      let next: Subscription = { ...sub, lastEventAt: now };
+      if (v.eventType === EVENT.verification) {
+        // SSF §8.1.4.1: a state must be one we sent; an unsolicited verification has none.
+        const state = v.event.state;
+        if (state !== undefined) {
+          if (typeof state !== 'string' || !sub.pendingStates.includes(state)) throw setError('invalid_state', 'this verification state was never requested');
+          next = { ...next, pendingStates: sub.pendingStates.filter((x) => x !== state), verifiedAt: now };
+        }
+        if (sub.streamId && (v.subject.format !== 'opaque' || v.subject.id !== sub.streamId)) throw setError('invalid_request', 'a verification event names its stream in sub_id');
+      }
+      const record: ReceivedSet = {
+        accountId, subscriptionId: id, jti: v.claims.jti as string, issuer: sub.issuer, eventType: v.eventType, subject: v.subject, claims: v.claims,
+        receivedAt: now, state: 'pending', outcome: null,
+      };
+      const stored = await storage.receivedSets.insert(record);
+      await storage.subscriptions.update(next);
+      if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
+      return () => process(record);
+    },
+
+    /** Processes SETs a crash left stored but unprocessed. */
+    async recover(): Promise<number> {
+      const pending = await storage.receivedSets.pending(200);
+      for (const r of pending) await process(r).catch((err: unknown) => deps.logger.error('processing a received SET failed', { jti: r.jti, error: err }));
+      return pending.length;
+    },
+    sets: (accountId: string, id: string, limit: number) => storage.receivedSets.list(accountId, id, limit),
+  };
+}
+
+export type ReceiverService = ReturnType<typeof receiverService>;

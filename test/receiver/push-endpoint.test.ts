@@ -1,0 +1,162 @@
+import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { handBuiltTransmitter } from './transmitter.js';
+
+const CAEP = 'https://schemas.openid.net/secevent/caep/event-type/';
+const SSF = 'https://schemas.openid.net/secevent/ssf/event-type/';
+
+describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
+  let t: TestApp;
+  let tx: Awaited<ReturnType<typeof handBuiltTransmitter>>;
+  let sub: { id: string; push_endpoint: string; audience: string };
+  let pushPath: string;
+  beforeAll(async () => {
+    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
+    tx = await handBuiltTransmitter();
+    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
+    });
+    expect(r.status).toBe(201);
+    sub = r.body.result;
+    pushPath = new URL(sub.push_endpoint).pathname;
+    await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, {
+      method: 'PUT', token: t.token,
+      json: { behaviors: { session_revoked_upstream: { enabled: true, risk_level: 'low' }, peer_risk_high: { enabled: true, risk_level: 'high' }, credential_revoked: { enabled: true, risk_level: 'medium' } } },
+    });
+  });
+  afterAll(async () => {
+    await tx.close();
+    await t.close();
+  });
+
+  const push = (body: string, headers: Record<string, string> = {}) =>
+    call(`${t.url}${pushPath}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt', ...headers } });
+  const base = (events: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ aud: 'https://riskwire.test/aud', events, ...extra });
+  const revoked = (email: string, extra: Record<string, unknown> = {}) =>
+    base({ [`${CAEP}session-revoked`]: { event_timestamp: Math.floor(Date.now() / 1000), reason_admin: { en: 'admin' } } }, { sub_id: { format: 'email', email }, ...extra });
+  const userLevel = async (email: string) => {
+    const id = await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: email });
+    return id ? (await t.app.storage.users.get('acme', id)) : null;
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+  const expectErr = (r: Awaited<ReturnType<typeof push>>, err: string) => {
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(r.headers.get('content-language')).toBeTruthy();
+    expect(r.body).toEqual({ err, description: expect.any(String) });
+  };
+
+  it('accepts a valid SET with 202 and an empty body, stores it, and scores the user', async () => {
+    const r = await push(tx.set(revoked('alice@example.com')));
+    expect(r.status).toBe(202);
+    expect(r.text).toBe('');
+    await settle();
+    expect(await userLevel('alice@example.com')).toMatchObject({ level: 'low', eventCount: 1 });
+    const sets = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}/sets`, { token: t.token });
+    expect(sets.body.result[0]).toMatchObject({ issuer: tx.issuer, event_type: `${CAEP}session-revoked`, state: 'processed', outcome: expect.stringMatching(/^accepted: session_revoked_upstream/) });
+  });
+
+  it('a redelivered SET (same jti) gets 202 again and is processed once', async () => {
+    const jws = tx.set(revoked('bob@example.com', { jti: 'fixed-jti-1' }));
+    expect((await push(jws)).status).toBe(202);
+    expect((await push(jws)).status).toBe(202);
+    await settle();
+    expect(await userLevel('bob@example.com')).toMatchObject({ eventCount: 1 });
+  });
+
+  it.each([
+    ['a tampered payload', 'invalid_key', () => { const [h, , s] = tx.set(revoked('x@example.com')).split('.'); return `${h}.${Buffer.from(JSON.stringify(revoked('evil@example.com'))).toString('base64url')}.${s}`; }],
+    ['a key that is not in the JWKS', 'invalid_key', () => tx.set(revoked('x@example.com'), { kid: 'not-published', key: tx.outsider.privateKey })],
+    ['alg none', 'invalid_key', () => tx.set(revoked('x@example.com'), { alg: 'none' })],
+    ['HMAC', 'invalid_key', () => tx.set(revoked('x@example.com'), { alg: 'HS256' })],
+    ['a wrong iss', 'invalid_issuer', () => tx.set({ ...revoked('x@example.com'), iss: 'https://other.example.test' })],
+    ['a wrong aud', 'invalid_audience', () => tx.set({ ...revoked('x@example.com'), aud: 'https://someone-else' })],
+    ['a wrong typ', 'invalid_request', () => tx.set(revoked('x@example.com'), { typ: 'JWT' })],
+    ['a sub claim', 'invalid_request', () => tx.set(revoked('x@example.com', { sub: 'x' }))],
+    ['an exp claim', 'invalid_request', () => tx.set(revoked('x@example.com', { exp: 9999999999 }))],
+    ['two events', 'invalid_request', () => tx.set(base({ [`${CAEP}session-revoked`]: {}, [`${CAEP}credential-change`]: {} }, { sub_id: { format: 'email', email: 'x@example.com' } }))],
+    ['no subject', 'invalid_request', () => tx.set(base({ [`${CAEP}session-revoked`]: {} }))],
+    ['not a JWS', 'invalid_request', () => 'hello'],
+  ])('rejects %s with 400 %s and stores nothing', async (_name, err, make) => {
+    const before = (await t.app.storage.receivedSets.list('acme', sub.id, 1000)).length;
+    expectErr(await push(make()), err);
+    expect((await t.app.storage.receivedSets.list('acme', sub.id, 1000)).length).toBe(before);
+    expect(await userLevel('evil@example.com')).toBeNull();
+  });
+
+  it('a key rotated in at the transmitter is found by refreshing the JWKS once', async () => {
+    // Refreshes of one JWKS URL are at least 1 s apart (the forged-kid tests above just caused one).
+    await new Promise((r) => setTimeout(r, 1100));
+    const kid = tx.rotate();
+    expect((await push(tx.set(revoked('carol@example.com'), { kid }))).status).toBe(202);
+  });
+
+  it('verification: a state riskwire never sent is invalid_state; an unsolicited one (no state) is accepted', async () => {
+    const verification = (event: Record<string, unknown>) => tx.set(base({ [`${SSF}verification`]: event }, { sub_id: { format: 'opaque', id: 'stream-1' } }));
+    expectErr(await push(verification({ state: 'never-sent' })), 'invalid_state');
+    expect((await push(verification({}))).status).toBe(202);
+  });
+
+  it('stream-updated is accepted as a control event; an unmapped or unknown-subject event is accepted and recorded, not an error (SSF §9.3)', async () => {
+    expect((await push(tx.set(base({ [`${SSF}stream-updated`]: { status: 'paused' } }, { sub_id: { format: 'opaque', id: 'stream-1' } })))).status).toBe(202);
+    expect((await push(tx.set(base({ [`${CAEP}risk-level-change`]: { principal: 'USER', current_level: 'LOW' } }, { sub_id: { format: 'email', email: 'dave@example.com' } })))).status).toBe(202);
+    expect((await push(tx.set(base({ [`${CAEP}session-revoked`]: {} }, { sub_id: { format: 'opaque', id: 'who-knows' } })))).status).toBe(202);
+    await settle();
+    const outcomes = (await t.app.storage.receivedSets.list('acme', sub.id, 3)).map((r) => r.outcome);
+    expect(outcomes).toEqual([
+      expect.stringMatching(/subject names no user/),
+      expect.stringMatching(/no mapping for .*risk-level-change \(LOW\)/),
+      'control event',
+    ]);
+    expect(await userLevel('dave@example.com')).toBeNull();
+  });
+
+  it('a peer’s HIGH risk-level-change raises the user to the peer-high behavior', async () => {
+    await push(tx.set(base({ [`${CAEP}risk-level-change`]: { principal: 'USER', current_level: 'HIGH', risk_reason: 'leaked' } }, { sub_id: { format: 'email', email: 'erin@example.com' } })));
+    await settle();
+    expect(await userLevel('erin@example.com')).toMatchObject({ level: 'high' });
+  });
+
+  it('Okta-shaped SETs (both subject layouts, millisecond timestamps) score the right users', async () => {
+    const okta = await handBuiltTransmitter('https://org.okta.example');
+    try {
+      const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, { method: 'POST', token: t.token, json: { mode: 'static', issuer: okta.issuer, jwks_uri: okta.jwksUri, audience: 'https://riskwire.test/okta' } });
+      const path = new URL(r.body.result.push_endpoint).pathname;
+      const send = (jws: string) => call(`${t.url}${path}`, { method: 'POST', body: jws, headers: { 'content-type': 'application/secevent+jwt' } });
+      // vendors reference §3.2: credential-change puts the subject at subject.{format,iss,sub}…
+      expect((await send(okta.set({ jti: 'set-07efd930f0977e4fcc1149a733ce7f78', aud: 'https://riskwire.test/okta', events: { [`${CAEP}credential-change`]: {
+        subject: { format: 'iss_sub', iss: 'https://org.okta.example', sub: '00u1qw6mqitPHM8AJ0g7' }, credential_type: 'password', change_type: 'revoke',
+        initiating_entity: 'user', reason_admin: { en: "Fired when the user's Okta password is reset" }, event_timestamp: 1615304991643,
+      } } }))).status).toBe(202);
+      // …and session-revoked at subject.user.{format,…}.
+      expect((await send(okta.set({ aud: 'https://riskwire.test/okta', events: { [`${CAEP}session-revoked`]: {
+        subject: { user: { format: 'email', email: 'frank@example.com' } }, event_timestamp: 1615304991643,
+      } } }))).status).toBe(202);
+      await settle();
+      const byIssSub = await t.app.storage.users.findByIdentifier('acme', { kind: 'iss_sub', value: 'https://org.okta.example 00u1qw6mqitPHM8AJ0g7' });
+      expect(byIssSub).not.toBeNull();
+      expect(await t.app.storage.users.get('acme', byIssSub!)).toMatchObject({ level: 'medium', lastEventAt: new Date(1615304991643) });
+      expect(await userLevel('frank@example.com')).toMatchObject({ level: 'low', lastEventAt: new Date(1615304991643) });
+    } finally {
+      await okta.close();
+    }
+  });
+
+  it('transport errors: 415 for another content type, 413 over 64 KiB, 404 for an unknown endpoint', async () => {
+    const r415 = await call(`${t.url}${pushPath}`, { method: 'POST', body: tx.set(revoked('x@example.com')), headers: { 'content-type': 'application/json' } });
+    expect(r415.status).toBe(415);
+    expect(r415.headers.get('content-language')).toBeTruthy();
+    expect((await push('x'.repeat(70_000))).status).toBe(413);
+    expect((await call(`${t.url}/ssf-receiver/acme/000000000000000000000000`, { method: 'POST', body: tx.set(revoked('x@example.com')), headers: { 'content-type': 'application/secevent+jwt' } })).status).toBe(404);
+  });
+
+  it('registration: bad input is 400, managed mode is refused for now, the API is tenant-scoped', async () => {
+    const reg = (json: unknown) => call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, { method: 'POST', token: t.token, json });
+    expect((await reg({ mode: 'static', issuer: 'not a url', jwks_uri: tx.jwksUri })).status).toBe(400);
+    expect((await reg({ mode: 'managed', issuer: tx.issuer })).status).toBe(400);
+    expect((await reg({ mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, extra: 1 })).status).toBe(400);
+    await t.app.accounts.create({ id: 'other' }, 'test');
+    const { token } = await t.app.tokens.create({ accountId: 'other', name: 'o', scopes: ['admin'] }, 'test');
+    expect((await call(`${t.url}/client/v4/accounts/other/ssf/transmitters/${sub.id}`, { token })).status).toBe(404);
+    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, { token: t.token })).body.result.length).toBeGreaterThanOrEqual(1);
+  });
+});
