@@ -95,6 +95,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const workers = risk.startWorkers();
     const transmitter = ssf.startWorkers();
     const inbound = startPeriodic('received SET recovery', 30_000, () => receiver.recover(), logger.child('receive'));
+    const poller = startPeriodic('SSF poll client', 1000, () => receiver.pollOnce(), logger.child('receive'));
     const { port } = server.address() as AddressInfo;
     life.info(`riskwire listening on ${config.host}:${port} (store: ${storage.kind}, public URL ${config.publicUrl})`);
     let closing: Promise<void> | undefined;
@@ -110,7 +111,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       secrets,
       close: () => {
         drain.active = true;
-        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
+        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
       },
     };
   } catch (err) {

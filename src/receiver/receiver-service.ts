@@ -14,6 +14,9 @@ import type { OutboundUrlPolicy } from '../ssf/streams/outbound-url.js';
 import type { JwksCache } from './jwks-cache.js';
 import { setError, verifySet } from './verify-set.js';
 import { toSignal } from './to-signal.js';
+import { registerManaged, clientFor, type RegisterManagedInput } from './managed/register-managed.js';
+import { guardedFetch } from '../ssf/outbound/guarded-fetch.js';
+import { ServiceError } from '../domain/errors.js';
 
 /**
  * riskwire as an SSF receiver: transmitters registered per account, SETs pushed to a per-
@@ -25,6 +28,11 @@ export function receiverService(deps: {
   rules: readonly MappingRule[]; ingest: IngestSignals;
 }) {
   const { storage } = deps;
+  const fetch = guardedFetch({ allowPrivateNetwork: deps.config.allowPrivateNetwork });
+  /** Event types a managed subscription requests by default: what the mappings understand. */
+  const defaultEvents = [...new Set(deps.rules.map((r) => r.event))];
+  /** Per managed poll subscription: what to acknowledge or report next round, and back-off. */
+  const polls = new Map<string, { acks: string[]; errs: Record<string, { err: string; description: string }>; backoffUntil: number; failures: number }>();
   const pushEndpoint = (accountId: string, id: string) => `${deps.config.publicUrl}/ssf-receiver/${accountId}/${id}`;
   const audit = (accountId: string, actor: string, action: string, target: string, details: Record<string, unknown> = {}) =>
     storage.auditLog.append({ id: randomId(), accountId, at: deps.now(), actor, action, target, details });
@@ -54,7 +62,7 @@ export function receiverService(deps: {
       const id = randomBytes(12).toString('hex');
       const s: Subscription = {
         accountId, id, mode: 'static', issuer: input.issuer, jwksUri: input.jwks_uri, audience: input.audience ?? pushEndpoint(accountId, id),
-        streamId: null, pushAuthorizationSealed: null, pendingStates: [], status: 'active', lastError: null, verifiedAt: null, lastEventAt: null, createdAt: deps.now(),
+        streamId: null, pushAuthorizationSealed: null, managed: null, pendingStates: [], status: 'active', lastError: null, verifiedAt: null, lastEventAt: null, createdAt: deps.now(),
       };
       await storage.subscriptions.insert(s);
       await audit(accountId, actor, 'transmitter.registered', id, { mode: 'static', issuer: s.issuer });
@@ -66,8 +74,29 @@ export function receiverService(deps: {
       return s;
     },
     list: (accountId: string) => storage.subscriptions.list(accountId),
+    /** Managed mode: riskwire creates and manages its stream at the transmitter. */
+    async registerManaged(accountId: string, input: RegisterManagedInput, actor: string): Promise<Subscription> {
+      const s = await registerManaged(
+        { storage, secrets: deps.secrets, fetch, outboundUrls: deps.outboundUrls, allowPrivateNetwork: deps.config.allowPrivateNetwork, pushEndpoint, now: deps.now },
+        accountId, input, defaultEvents,
+      );
+      await audit(accountId, actor, 'transmitter.registered', s.id, { mode: 'managed', issuer: s.issuer, stream_id: s.streamId, status: s.status });
+      return s;
+    },
     async delete(accountId: string, id: string, actor: string): Promise<void> {
-      if (!(await storage.subscriptions.delete(accountId, id))) throw errors.notFound(`transmitter "${id}" not found`);
+      const sub = await storage.subscriptions.get(accountId, id);
+      if (!sub) throw errors.notFound(`transmitter "${id}" not found`);
+      if (sub.managed && sub.streamId && sub.status === 'active') {
+        // Unregistering deletes our stream at the transmitter; a failure there is logged, not fatal.
+        try {
+          const r = await clientFor(sub, { secrets: deps.secrets, fetch, allowPrivateNetwork: deps.config.allowPrivateNetwork })
+            .call('DELETE', `${sub.managed.configurationEndpoint}?stream_id=${encodeURIComponent(sub.streamId)}`);
+          if (r.status !== 204 && r.status !== 404) deps.logger.warn('deleting the stream at the transmitter failed', { issuer: sub.issuer, status: r.status });
+        } catch (err) {
+          deps.logger.warn('deleting the stream at the transmitter failed', { issuer: sub.issuer, error: err });
+        }
+      }
+      await storage.subscriptions.delete(accountId, id);
       await audit(accountId, actor, 'transmitter.deleted', id);
     },
 
@@ -76,10 +105,13 @@ export function receiverService(deps: {
      * again and processed once (RFC 8935 §2). Returns a function that processes it, for the caller
      * to run after answering 202 (RFC 8935 §2: validate, persist, answer, then act).
      */
-    async receive(accountId: string, id: string, jws: string, authorization: string | undefined): Promise<() => Promise<void>> {
+    async receive(accountId: string, id: string, jws: string, authorization: string | undefined, via: 'push' | 'poll' = 'push'): Promise<() => Promise<void>> {
       const sub = await storage.subscriptions.get(accountId, id);
       if (!sub) throw errors.notFound('unknown push endpoint');
-      const expectedAuthorization = sub.pushAuthorizationSealed ? deps.secrets.open(sub.pushAuthorizationSealed, `${accountId}/subscriptions/${id}/authorization`).toString('utf8') : null;
+      // SSF §8.1.1.1.1: a stream whose iss did not match is never used.
+      if (sub.status === 'error') throw setError('access_denied', 'this subscription is not in use');
+      // Pushed SETs must carry the Authorization we gave the transmitter; polled ones came over our own authenticated request.
+      const expectedAuthorization = via === 'push' && sub.pushAuthorizationSealed ? deps.secrets.open(sub.pushAuthorizationSealed, `${accountId}/subscriptions/${id}/authorization`).toString('utf8') : null;
       const v = await verifySet(jws, sub, { jwks: deps.jwks, authorization, expectedAuthorization, safeEqual });
       const now = deps.now();
       let next: Subscription = { ...sub, lastEventAt: now };
@@ -100,6 +132,56 @@ export function receiverService(deps: {
       await storage.subscriptions.update(next);
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
       return () => process(record);
+    },
+
+    /**
+     * One round of RFC 8936 polling for every managed poll subscription: acknowledges what the last
+     * round stored, reports invalid SETs in setErrs (with Content-Language), and stores new ones
+     * before they are acknowledged in the next round. Errors back a subscription off.
+     */
+    async pollOnce(): Promise<number> {
+      let n = 0;
+      for (const account of await storage.accounts.list()) {
+        for (const sub of await storage.subscriptions.list(account.id)) {
+          if (sub.mode !== 'managed' || sub.status !== 'active' || sub.managed?.delivery !== 'poll' || !sub.managed.pollEndpoint) continue;
+          const key = `${sub.accountId}/${sub.id}`;
+          const state = polls.get(key) ?? { acks: [], errs: {}, backoffUntil: 0, failures: 0 };
+          if (Date.now() < state.backoffUntil) continue;
+          const client = clientFor(sub, { secrets: deps.secrets, fetch, allowPrivateNetwork: deps.config.allowPrivateNetwork });
+          const body: Record<string, unknown> = { maxEvents: 100, returnImmediately: true };
+          if (state.acks.length) body.ack = state.acks;
+          if (Object.keys(state.errs).length) body.setErrs = state.errs;
+          let r: { status: number; json: unknown };
+          try {
+            r = await client.call('POST', sub.managed.pollEndpoint, body, Object.keys(state.errs).length ? { 'content-language': 'en' } : {});
+          } catch (err) {
+            r = { status: 0, json: { error: (err as Error).message } };
+          }
+          if (r.status !== 200) {
+            state.failures++;
+            state.backoffUntil = Date.now() + Math.min(60_000, 1000 * 2 ** state.failures);
+            polls.set(key, state);
+            await storage.subscriptions.update({ ...sub, lastError: `poll answered ${r.status === 0 ? JSON.stringify(r.json) : `HTTP ${r.status}`}` });
+            continue;
+          }
+          const next = { acks: [] as string[], errs: {} as Record<string, { err: string; description: string }>, backoffUntil: 0, failures: 0 };
+          const sets = ((r.json as { sets?: Record<string, string> } | null)?.sets ?? {});
+          const work: Array<() => Promise<void>> = [];
+          for (const [jti, jws] of Object.entries(sets)) {
+            try {
+              work.push(await this.receive(sub.accountId, sub.id, jws, undefined, 'poll'));
+              next.acks.push(jti); // stored: acknowledge in the next request, never before
+            } catch (err) {
+              if (err instanceof ServiceError && err.status === 400) next.errs[jti] = { err: err.code, description: err.description };
+              else throw err;
+            }
+            n++;
+          }
+          polls.set(key, next);
+          for (const w of work) await w().catch((err: unknown) => deps.logger.error('processing a polled SET failed', { error: err }));
+        }
+      }
+      return n;
     },
 
     /** Processes SETs a crash left stored but unprocessed. */

@@ -18,6 +18,8 @@ export interface Subscription {
   readonly streamId: string | null;
   /** Managed mode: the SecretBox-sealed Authorization header value the transmitter must send. */
   readonly pushAuthorizationSealed: string | null;
+  /** Managed mode: where the transmitter's API is and how riskwire authenticates to it. */
+  readonly managed: ManagedTransmitter | null;
   /** `state` values of verification requests riskwire sent and has not seen answered. */
   readonly pendingStates: readonly string[];
   readonly status: 'active' | 'error';
@@ -25,6 +27,20 @@ export interface Subscription {
   readonly verifiedAt: Date | null;
   readonly lastEventAt: Date | null;
   readonly createdAt: Date;
+}
+
+/** What riskwire needs to manage its stream at a transmitter (SSF §8, CAEP interop §2.7). */
+export interface ManagedTransmitter {
+  readonly configurationEndpoint: string;
+  readonly statusEndpoint: string | null;
+  readonly verificationEndpoint: string | null;
+  readonly addSubjectEndpoint: string | null;
+  readonly removeSubjectEndpoint: string | null;
+  readonly delivery: 'push' | 'poll';
+  /** Poll delivery: the transmitter's endpoint_url, POSTed verbatim (RFC 8936). */
+  readonly pollEndpoint: string | null;
+  /** SecretBox-sealed JSON `{client_id, client_secret, token_endpoint, scope}` or `{access_token}`. */
+  readonly authSealed: string;
 }
 
 export interface SubscriptionStore {

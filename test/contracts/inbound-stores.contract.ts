@@ -16,13 +16,16 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
     });
     const sub = (over: Partial<Subscription> = {}): Subscription => ({
       accountId: a, id: rid('sub'), mode: 'static', issuer: 'https://tx.example.com', jwksUri: 'https://tx.example.com/jwks', audience: 'https://riskwire.test/aud',
-      streamId: null, pushAuthorizationSealed: null, pendingStates: [], status: 'active', lastError: null, verifiedAt: null, lastEventAt: null,
+      streamId: null, pushAuthorizationSealed: null, managed: null, pendingStates: [], status: 'active', lastError: null, verifiedAt: null, lastEventAt: null,
       createdAt: at('2026-01-01T00:00:00.000Z'), ...over,
     });
 
     it('subscriptions: insert, get, list, update, delete — scoped by account', async () => {
       const x = sub();
-      const y = sub({ mode: 'managed', streamId: 'st1', pushAuthorizationSealed: 'sealed', createdAt: at('2026-01-02T00:00:00.000Z') });
+      const y = sub({
+        mode: 'managed', streamId: 'st1', pushAuthorizationSealed: 'sealed', createdAt: at('2026-01-02T00:00:00.000Z'),
+        managed: { configurationEndpoint: 'https://tx/streams', statusEndpoint: null, verificationEndpoint: 'https://tx/verify', addSubjectEndpoint: null, removeSubjectEndpoint: null, delivery: 'poll', pollEndpoint: 'https://tx/poll?x=1', authSealed: 'v1.a.b.c' },
+      });
       await s.subscriptions.insert(x);
       await s.subscriptions.insert(y);
       await expect(s.subscriptions.get(a, y.id)).resolves.toEqual(y);

@@ -30,7 +30,9 @@ export function receiverRouter(deps: { receiver: ReceiverService; guard: Request
   route(router, '/client/v4/accounts/:account_id/ssf/transmitters', {
     post: [...admin, validate(Register), async (_req, res) => {
       const { params, body } = input(res, Register);
-      const s = await deps.receiver.registerStatic(params.account_id, body, actor(res));
+      const s = body.mode === 'static'
+        ? await deps.receiver.registerStatic(params.account_id, body, actor(res))
+        : await deps.receiver.registerManaged(params.account_id, body, actor(res));
       sendResult(res, present(s, deps.receiver.pushEndpoint(s.accountId, s.id)), { status: 201 });
     }],
     get: [...admin, validate({ params: S.AccountParam }), async (_req, res) => {

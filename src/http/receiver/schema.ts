@@ -10,7 +10,19 @@ export const RegisterTransmitterBody = z.discriminatedUnion('mode', [
     jwks_uri: z.url({ error: 'jwks_uri must be a URL' }),
     audience: z.string().min(1).max(2048).optional(),
   }).strict(),
-], { error: 'mode must be "static" (managed subscriptions are not available yet)' });
+  z.object({
+    mode: z.literal('managed'),
+    issuer: z.url({ error: 'issuer must be a URL' }).optional(),
+    well_known_url: z.url({ error: 'well_known_url must be a URL' }).optional(),
+    auth: z.union([
+      z.object({ client_id: z.string().min(1), client_secret: z.string().min(1), token_endpoint: z.url(), scope: z.string().optional() }).strict(),
+      z.object({ access_token: z.string().min(1) }).strict(),
+    ], { error: 'auth is {client_id, client_secret, token_endpoint, scope?} or {access_token}' }),
+    delivery: z.enum(['push', 'poll']),
+    events_requested: z.array(z.url()).min(1).max(50).optional(),
+    audience: z.string().min(1).max(2048).optional(),
+  }).strict().refine((b) => b.issuer || b.well_known_url, { message: 'issuer or well_known_url is required', path: ['issuer'] }),
+], { error: 'mode must be "static" or "managed"' });
 export const TransmitterParams = AccountParam.extend({ subscription_id: z.string().regex(/^[0-9a-f]{24}$/, 'malformed transmitter id') });
 export const SetsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const PushParams = z.object({ account_id: z.string().min(1).max(64), subscription_id: z.string().min(1).max(64) });

@@ -14,17 +14,17 @@ export async function ensureInboundIndexes(db: Db): Promise<void> {
 
 interface SubDoc {
   _id: string; account_id: string; id: string; mode: Subscription['mode']; issuer: string; jwks_uri: string; audience: string;
-  stream_id: string | null; push_auth_sealed: string | null; pending_states: string[]; status: Subscription['status']; last_error: string | null;
+  stream_id: string | null; push_auth_sealed: string | null; managed: Subscription['managed']; pending_states: string[]; status: Subscription['status']; last_error: string | null;
   verified_at: Date | null; last_event_at: Date | null; created_at: Date;
 }
 const toDoc = (s: Subscription): SubDoc => ({
   _id: `${s.accountId}:${s.id}`, account_id: s.accountId, id: s.id, mode: s.mode, issuer: s.issuer, jwks_uri: s.jwksUri, audience: s.audience,
-  stream_id: s.streamId, push_auth_sealed: s.pushAuthorizationSealed, pending_states: [...s.pendingStates], status: s.status, last_error: s.lastError,
+  stream_id: s.streamId, push_auth_sealed: s.pushAuthorizationSealed, managed: s.managed ? { ...s.managed } : null, pending_states: [...s.pendingStates], status: s.status, last_error: s.lastError,
   verified_at: s.verifiedAt, last_event_at: s.lastEventAt, created_at: s.createdAt,
 });
 const toSub = (d: SubDoc): Subscription => ({
   accountId: d.account_id, id: d.id, mode: d.mode, issuer: d.issuer, jwksUri: d.jwks_uri, audience: d.audience, streamId: nullable(d.stream_id),
-  pushAuthorizationSealed: nullable(d.push_auth_sealed), pendingStates: d.pending_states ?? [], status: d.status, lastError: nullable(d.last_error),
+  pushAuthorizationSealed: nullable(d.push_auth_sealed), managed: nullable(d.managed), pendingStates: d.pending_states ?? [], status: d.status, lastError: nullable(d.last_error),
   verifiedAt: nullable(d.verified_at), lastEventAt: nullable(d.last_event_at), createdAt: d.created_at,
 });
 

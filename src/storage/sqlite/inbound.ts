@@ -5,17 +5,17 @@ const date = (n: number | null) => (n === null ? null : new Date(n));
 
 interface SubRow {
   account_id: string; id: string; mode: Subscription['mode']; issuer: string; jwks_uri: string; audience: string; stream_id: string | null;
-  push_auth_sealed: string | null; pending_states: string; status: Subscription['status']; last_error: string | null; verified_at: number | null;
+  push_auth_sealed: string | null; managed: string | null; pending_states: string; status: Subscription['status']; last_error: string | null; verified_at: number | null;
   last_event_at: number | null; created_at: number;
 }
 const toSub = (r: SubRow): Subscription => ({
   accountId: r.account_id, id: r.id, mode: r.mode, issuer: r.issuer, jwksUri: r.jwks_uri, audience: r.audience, streamId: r.stream_id,
-  pushAuthorizationSealed: r.push_auth_sealed, pendingStates: JSON.parse(r.pending_states) as string[], status: r.status, lastError: r.last_error,
+  pushAuthorizationSealed: r.push_auth_sealed, managed: r.managed === null ? null : (JSON.parse(r.managed) as Subscription['managed']), pendingStates: JSON.parse(r.pending_states) as string[], status: r.status, lastError: r.last_error,
   verifiedAt: date(r.verified_at), lastEventAt: date(r.last_event_at), createdAt: new Date(r.created_at),
 });
 const subParams = (s: Subscription) => ({
   account_id: s.accountId, id: s.id, mode: s.mode, issuer: s.issuer, jwks_uri: s.jwksUri, audience: s.audience, stream_id: s.streamId,
-  push_auth_sealed: s.pushAuthorizationSealed, pending_states: JSON.stringify(s.pendingStates), status: s.status, last_error: s.lastError,
+  push_auth_sealed: s.pushAuthorizationSealed, managed: s.managed === null ? null : JSON.stringify(s.managed), pending_states: JSON.stringify(s.pendingStates), status: s.status, last_error: s.lastError,
   verified_at: s.verifiedAt?.getTime() ?? null, last_event_at: s.lastEventAt?.getTime() ?? null, created_at: s.createdAt.getTime(),
 });
 

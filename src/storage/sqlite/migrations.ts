@@ -249,6 +249,7 @@ export const MIGRATIONS: readonly Migration[] = [
         audience            TEXT NOT NULL,
         stream_id           TEXT,
         push_auth_sealed    TEXT,
+        managed             TEXT,
         pending_states      TEXT NOT NULL,
         status              TEXT NOT NULL,
         last_error          TEXT,

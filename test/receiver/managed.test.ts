@@ -1,0 +1,85 @@
+import net from 'node:net';
+import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as net.AddressInfo;
+    s.close(() => resolve(port));
+  });
+});
+const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/**
+ * riskwire subscribed to riskwire, both on loopback, in managed mode: the receiver discovers the
+ * transmitter, gets a token with client credentials, creates its stream, has it verified, and a
+ * risk change at the transmitter scores the same user at the receiver — by push and by poll.
+ */
+describe('SSF receiver, managed mode, against riskwire’s own transmitter', () => {
+  let tx: TestApp;
+  let rx: TestApp;
+  beforeAll(async () => {
+    const [txPort, rxPort] = [await freePort(), await freePort()];
+    const env = { RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', RISKWIRE_SSF_MIN_VERIFICATION_INTERVAL_SECONDS: '0', RISKWIRE_PUSH_BACKOFF_BASE_MS: '20' };
+    tx = await startTestApp({ ...env, PORT: String(txPort), PUBLIC_URL: `http://127.0.0.1:${txPort}` });
+    rx = await startTestApp({ ...env, PORT: String(rxPort), PUBLIC_URL: `http://127.0.0.1:${rxPort}` });
+    await call(`${tx.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, { method: 'PUT', token: tx.token, json: { behaviors: { imp_travel: { enabled: true, risk_level: 'high' } } } });
+    await call(`${rx.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, { method: 'PUT', token: rx.token, json: { behaviors: { peer_risk_high: { enabled: true, risk_level: 'high' } } } });
+  });
+  afterAll(async () => {
+    await rx.close();
+    await tx.close();
+  });
+
+  const subscribe = async (delivery: 'push' | 'poll') => {
+    const client = (await call(`${tx.url}/client/v4/accounts/acme/ssf/receivers`, { method: 'POST', token: tx.token, json: { name: `riskwire-${delivery}` } })).body.result;
+    const r = await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: rx.token,
+      json: {
+        mode: 'managed', issuer: `${tx.url.replace('127.0.0.1', '127.0.0.1')}/ssf/acme`, delivery,
+        auth: { client_id: client.client_id, client_secret: client.client_secret, token_endpoint: client.token_endpoint, scope: 'ssf.manage' },
+        events_requested: ['https://schemas.openid.net/secevent/caep/event-type/risk-level-change'],
+      },
+    });
+    expect(r.status).toBe(201);
+    return r.body.result as { id: string; status: string; stream_id: string; verified_at: string | null };
+  };
+  const rxUser = async (email: string) => {
+    const id = await rx.app.storage.users.findByIdentifier('acme', { kind: 'email', value: email });
+    return id ? rx.app.storage.users.get('acme', id) : null;
+  };
+
+  it.each(['push', 'poll'] as const)('%s: stream created and verified at the transmitter; a risk change there scores the user here', async (delivery) => {
+    const sub = await subscribe(delivery);
+    expect(sub.status).toBe('active');
+    // The stream exists at the transmitter, owned by the receiver's client.
+    expect((await tx.app.storage.streams.get('acme', sub.stream_id))?.delivery.method).toBe(delivery === 'push' ? 'urn:ietf:rfc:8935' : 'urn:ietf:rfc:8936');
+    await waitFor('verification', async () => (await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}`, { token: rx.token })).body.result.verified_at !== null);
+
+    const email = `peer-${delivery}@example.com`;
+    await call(`${tx.url}/client/v4/accounts/acme/zt_risk_scoring/signals`, { method: 'POST', token: tx.token, json: { signals: [{ behavior: 'imp_travel', user: { email } }] } });
+    await waitFor('the peer risk to score here', async () => (await rxUser(email))?.level === 'high');
+    const sets = (await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}/sets`, { token: rx.token })).body.result as Array<{ event_type: string; outcome: string }>;
+    expect(sets.map((s) => s.event_type)).toEqual(expect.arrayContaining(['https://schemas.openid.net/secevent/ssf/event-type/verification', 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change']));
+    if (delivery === 'poll') {
+      // Everything polled was acknowledged: nothing stays pending at the transmitter.
+      await waitFor('acks', async () => (await tx.app.storage.outbox.countPending('acme', sub.stream_id)) === 0);
+    }
+    // Unregistering deletes the stream at the transmitter.
+    expect((await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}`, { method: 'DELETE', token: rx.token })).status).toBe(200);
+    expect(await tx.app.storage.streams.get('acme', sub.stream_id)).toBeNull();
+  });
+
+  it('a transmitter configuration naming another issuer is refused', async () => {
+    const r = await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: rx.token,
+      json: { mode: 'managed', issuer: `${tx.url}/ssf/someone-else`, delivery: 'push', auth: { access_token: 'x' } },
+    });
+    expect(r.status).toBe(400);
+  });
+});
