@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   sign: () => import('./sign.js'),
   e2e: () => import('./e2e.js'),
   fanout: () => import('./fanout.js'),
+  receive: () => import('./receive.js'),
 };
 
 /** EX_USAGE from sysexits.h. */

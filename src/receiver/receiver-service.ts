@@ -129,7 +129,11 @@ export function receiverService(deps: {
         receivedAt: now, state: 'pending', outcome: null,
       };
       const stored = await storage.receivedSets.insert(record);
-      await storage.subscriptions.update(next);
+      // last_event_at is informational: written at most once a second per subscription, so a busy
+      // stream does not rewrite the subscription on every SET. Verification state is written at once.
+      if (next.pendingStates !== sub.pendingStates || !sub.lastEventAt || now.getTime() - sub.lastEventAt.getTime() >= 1000) {
+        await storage.subscriptions.update(next);
+      }
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
       return () => process(record);
     },
