@@ -188,6 +188,24 @@ export function receiverService(deps: {
       return n;
     },
 
+    /**
+     * Managed mode: the stream's status at the transmitter (SSF §8.1.2), read or set, and subjects
+     * added or removed (SSF §8.1.3). Answers with the transmitter's status code and body.
+     */
+    async manage(accountId: string, id: string, op: 'get-status' | 'set-status' | 'add-subject' | 'remove-subject', body: Record<string, unknown> = {}) {
+      const sub = await storage.subscriptions.get(accountId, id);
+      if (!sub) throw errors.notFound(`transmitter "${id}" not found`);
+      if (!sub.managed || !sub.streamId || sub.status !== 'active') throw errors.conflict('only an active managed subscription has a stream to manage');
+      const m = sub.managed;
+      const endpoint = op === 'get-status' || op === 'set-status' ? m.statusEndpoint : op === 'add-subject' ? m.addSubjectEndpoint : m.removeSubjectEndpoint;
+      if (!endpoint) throw errors.conflict(`the transmitter publishes no ${op.endsWith('status') ? 'status' : op === 'add-subject' ? 'add_subject' : 'remove_subject'}_endpoint`);
+      const client = clientFor(sub, { secrets: deps.secrets, fetch, allowPrivateNetwork: deps.config.allowPrivateNetwork });
+      const r = op === 'get-status'
+        ? await client.call('GET', `${endpoint}${endpoint.includes('?') ? '&' : '?'}stream_id=${encodeURIComponent(sub.streamId)}`)
+        : await client.call('POST', endpoint, { ...body, stream_id: sub.streamId });
+      return { status: r.status, body: r.json };
+    },
+
     /** Processes SETs a crash left stored but unprocessed. */
     async recover(): Promise<number> {
       const pending = await storage.receivedSets.pending(200);

@@ -66,6 +66,15 @@ describe('SSF receiver, managed mode, against riskwire’s own transmitter', () 
     await waitFor('the peer risk to score here', async () => (await rxUser(email))?.level === 'high');
     const sets = (await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}/sets`, { token: rx.token })).body.result as Array<{ event_type: string; outcome: string }>;
     expect(sets.map((s) => s.event_type)).toEqual(expect.arrayContaining(['https://schemas.openid.net/secevent/ssf/event-type/verification', 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change']));
+    // The stream's status and subjects are managed at the transmitter through the receiver's API.
+    const admin = (path: string, json?: unknown) => call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}${path}`, { method: json ? 'POST' : 'GET', token: rx.token, json });
+    expect((await admin('/status')).body.result).toEqual({ transmitter_status: 200, result: { stream_id: sub.stream_id, status: 'enabled' } });
+    expect((await admin('/status', { status: 'paused', reason: 'maintenance' })).status).toBe(200);
+    expect((await tx.app.storage.streams.get('acme', sub.stream_id))?.status).toBe('paused');
+    await admin('/status', { status: 'enabled' });
+    expect((await admin('/subjects/add', { subject: { format: 'email', email: 'watch@example.com' }, verified: true })).body.result.transmitter_status).toBe(200);
+    expect((await admin('/subjects/remove', { subject: { format: 'email', email: 'watch@example.com' } })).body.result.transmitter_status).toBe(204);
+    expect((await admin('/subjects/add', { subject: { format: 'email' } })).status).toBe(400); // the transmitter's 400, reported
     if (delivery === 'poll') {
       // Everything polled was acknowledged: nothing stays pending at the transmitter.
       await waitFor('acks', async () => (await tx.app.storage.outbox.countPending('acme', sub.stream_id)) === 0);

@@ -96,6 +96,18 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     expect((await push(verification({}))).status).toBe(202);
   });
 
+  it('with a known stream id, a verification whose sub_id names another stream is refused (conformance: verification-wrong-subject)', async () => {
+    const stored = (await t.app.storage.subscriptions.get('acme', sub.id))!;
+    await t.app.storage.subscriptions.update({ ...stored, streamId: 'stream-known' });
+    try {
+      const verification = (id: string) => tx.set(base({ [`${SSF}verification`]: {} }, { sub_id: { format: 'opaque', id } }));
+      expectErr(await push(verification('another-stream')), 'invalid_request');
+      expect((await push(verification('stream-known'))).status).toBe(202);
+    } finally {
+      await t.app.storage.subscriptions.update({ ...(await t.app.storage.subscriptions.get('acme', sub.id))!, streamId: null });
+    }
+  });
+
   it('stream-updated is accepted as a control event; an unmapped or unknown-subject event is accepted and recorded, not an error (SSF §9.3)', async () => {
     expect((await push(tx.set(base({ [`${SSF}stream-updated`]: { status: 'paused' } }, { sub_id: { format: 'opaque', id: 'stream-1' } })))).status).toBe(202);
     expect((await push(tx.set(base({ [`${CAEP}risk-level-change`]: { principal: 'USER', current_level: 'LOW' } }, { sub_id: { format: 'email', email: 'dave@example.com' } })))).status).toBe(202);

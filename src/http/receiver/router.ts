@@ -63,6 +63,31 @@ export function receiverRouter(deps: { receiver: ReceiverService; guard: Request
     }],
   });
 
+  const StatusSet = { params: S.TransmitterParams, body: S.ManagedStatusBody };
+  const Subject = { params: S.TransmitterParams, body: S.ManagedSubjectBody };
+  const relay = (res: import('express').Response, r: { status: number; body: unknown }) => {
+    if (r.status >= 200 && r.status < 300) sendResult(res, { transmitter_status: r.status, result: r.body });
+    else throw errors.badRequest(`the transmitter answered HTTP ${r.status}`);
+  };
+  route(router, '/client/v4/accounts/:account_id/ssf/transmitters/:subscription_id/status', {
+    get: [...admin, validate(One), async (_req, res) => {
+      const { params } = input(res, One);
+      relay(res, await deps.receiver.manage(params.account_id, params.subscription_id, 'get-status'));
+    }],
+    post: [...admin, validate(StatusSet), async (_req, res) => {
+      const { params, body } = input(res, StatusSet);
+      relay(res, await deps.receiver.manage(params.account_id, params.subscription_id, 'set-status', body));
+    }],
+  });
+  for (const [path, op] of [['add', 'add-subject'], ['remove', 'remove-subject']] as const) {
+    route(router, `/client/v4/accounts/:account_id/ssf/transmitters/:subscription_id/subjects/${path}`, {
+      post: [...admin, validate(Subject), async (_req, res) => {
+        const { params, body } = input(res, Subject);
+        relay(res, await deps.receiver.manage(params.account_id, params.subscription_id, op, body));
+      }],
+    });
+  }
+
   // RFC 8935 push endpoint: errors in its own format ({err, description} + Content-Language).
   const surface: RequestHandler = (_req, res, next) => {
     res.locals.errorSurface = 'set-push';

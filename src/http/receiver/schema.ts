@@ -27,3 +27,8 @@ export const TransmitterParams = AccountParam.extend({ subscription_id: z.string
 export const SetsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const PushParams = z.object({ account_id: z.string().min(1).max(64), subscription_id: z.string().min(1).max(64) });
 export { AccountParam };
+
+/** POST …/transmitters/{id}/status */
+export const ManagedStatusBody = z.object({ status: z.enum(['enabled', 'paused', 'disabled']), reason: z.string().max(500).optional() }).strict();
+/** POST …/transmitters/{id}/subjects/add|remove — the subject is the transmitter's to judge. */
+export const ManagedSubjectBody = z.object({ subject: z.record(z.string(), z.unknown()), verified: z.boolean().optional() }).strict();
