@@ -19,6 +19,8 @@ import { jwksCache } from './receiver/jwks-cache.js';
 import { loadReceiverMappings } from './config/receiver-mappings.js';
 import { outboundUrlPolicy } from './ssf/streams/outbound-url.js';
 import { startPeriodic } from './risk/periodic.js';
+import { loadDeclaredStreams } from './config/declarative-streams.js';
+import { applyDeclaredStreams } from './receiver/apply-declared.js';
 
 /** A running riskwire: its HTTP server, its services, and how to stop it. */
 export interface RunningApp {
@@ -50,6 +52,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   const now = opts.now ?? systemClock;
   const catalog = loadBehaviorCatalog();
   const receiverRules = loadReceiverMappings();
+  const declared = loadDeclaredStreams(config.streamsDir);
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.source === 'file-created') {
     life.warn(`RISKWIRE_MASTER_KEY is not set: generated a master key into ${master.file}. ` +
@@ -78,6 +81,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       await tokens.installBootstrap(config.bootstrap.accountId, config.bootstrap.token);
       life.info(`bootstrap account "${config.bootstrap.accountId}" ${created ? 'created' : 'present'}; bootstrap token installed`);
     }
+    await applyDeclaredStreams(declared, { storage, receiver, logger: logger.child('receive') });
     const drain = { active: false };
     const app = createHttpApp({
       config, logger, metrics, accounts, tokens, risk, ssf, receiver, storage, now,

@@ -11,6 +11,12 @@ import { loadBehaviorCatalog } from '../config/behavior-catalog.js';
 import { createLogger } from '../observability/logger.js';
 import { systemClock } from '../domain/clock.js';
 import { ssfServices } from '../ssf/index.js';
+import { transmittersCommand } from './commands/transmitters.js';
+import { receiverService } from '../receiver/receiver-service.js';
+import { jwksCache } from '../receiver/jwks-cache.js';
+import { loadReceiverMappings } from '../config/receiver-mappings.js';
+import { outboundUrlPolicy } from '../ssf/streams/outbound-url.js';
+import { riskServices } from '../risk/index.js';
 import type { CliIo } from './output.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,6 +31,7 @@ const HELP = `riskwire — operator commands (same DATA_DIR / MONGODB_URI as the
   riskwire receivers list --account <id>
   riskwire receivers delete --account <id> <client-id>
   riskwire keys rotate --account <id>
+  riskwire transmitters register|list|sets|delete --account <id> …   (SSF receiver; --help for details)
   riskwire deliveries list --account <id> --stream <stream-id> [--state pending|delivered|failed|dead]
   riskwire deliveries redrive --account <id> --stream <stream-id> [<jti>…]
 
@@ -62,6 +69,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
       case 'tokens':
         await tokensCommand(args, { tokens: services.tokens, storage, io });
         break;
+      case 'transmitters': {
+        const master = resolveMasterKey(config.masterKey, config.dataDir);
+        const logger = createLogger({ level: 'error', format: 'json', stream: 'stderr' });
+        const risk = riskServices({ storage, catalog: loadBehaviorCatalog(), now: systemClock, logger });
+        const receiver = receiverService({
+          config, storage, secrets: createSecretBox(master.key), now: systemClock, logger, jwks: jwksCache({ allowPrivateNetwork: config.allowPrivateNetwork }),
+          outboundUrls: outboundUrlPolicy({ allowPrivateNetwork: config.allowPrivateNetwork }), rules: loadReceiverMappings(), ingest: risk.ingest,
+        });
+        await transmittersCommand(args, { receiver, io });
+        break;
+      }
       case 'receivers':
       case 'deliveries':
       case 'keys': {

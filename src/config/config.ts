@@ -13,6 +13,8 @@ export interface Config {
   readonly masterKey: string | undefined;
   readonly bootstrap: { readonly accountId: string; readonly token: string } | undefined;
   readonly allowPrivateNetwork: boolean;
+  /** Absolute path of the declarative stream files' folder, or undefined for the repository's streams/. */
+  readonly streamsDir: string | undefined;
   readonly http: { readonly bodyLimitBytes: number; readonly shutdownGraceMs: number };
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
   readonly ssf: {

@@ -74,6 +74,8 @@ export const EnvSchema = z
     RISKWIRE_PUSH_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
     /** Push attempts in flight at once per instance. Default 32. */
     RISKWIRE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+    /** Folder of declarative stream files (streams/*.json) applied at start. Default: the repository's streams/. */
+    RISKWIRE_STREAMS_DIR: z.string().min(1).optional(),
     /** winston level. Default info. */
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
     /** json (one object per line, for collectors) or pretty (for a terminal). Default json. */

@@ -124,3 +124,26 @@ describe('CLI: deliveries', () => {
     }
   });
 });
+
+describe('CLI: SSF receiver transmitters', () => {
+  it('registers a static transmitter, lists it, shows its SETs and deletes it', async () => {
+    const t = await startTestApp();
+    try {
+      const env = { DATA_DIR: t.dataDir, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' };
+      const reg = capture();
+      expect(await runCli(['transmitters', 'register', '--account', 'acme', '--issuer', 'https://tx.example.test', '--jwks-uri', 'http://127.0.0.1:9/jwks', '--audience', 'aud-1'], env, reg)).toBe(0);
+      const [id, endpoint, audience] = reg.stdout[0]!.split('\t');
+      expect(endpoint).toMatch(new RegExp(`/ssf-receiver/acme/${id}$`));
+      expect(audience).toBe('aud-1');
+      const list = capture();
+      await runCli(['transmitters', 'list', '--account', 'acme'], env, list);
+      expect(list.stdout[0]).toMatch(new RegExp(`${id}\\s+static\\s+active\\s+https://tx.example.test`));
+      expect(await runCli(['transmitters', 'sets', '--account', 'acme', id!], env, capture())).toBe(0);
+      expect(await runCli(['transmitters', 'delete', '--account', 'acme', id!], env, capture())).toBe(0);
+      expect(await runCli(['transmitters', 'delete', '--account', 'acme', id!], env, capture())).toBe(1);
+      expect(await runCli(['transmitters', 'register', '--account', 'acme', '--issuer', 'https://x'], env, capture())).toBe(64);
+    } finally {
+      await t.close();
+    }
+  });
+});
