@@ -3,6 +3,7 @@ import type { ApiToken } from '../domain/api-token.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { BehaviorStore, RiskStore, UserStore } from './risk-ports.js';
 import type { ReceivedSetStore, SubscriptionStore } from './inbound-ports.js';
+import type { SourceStore } from './source-ports.js';
 import type { IntegrationStore, OutboxStore, ReceiverStore, SigningKeyStore, StreamStore } from './ssf-ports.js';
 
 /*
@@ -84,6 +85,7 @@ export interface Storage {
   readonly integrations: IntegrationStore;
   readonly subscriptions: SubscriptionStore;
   readonly receivedSets: ReceivedSetStore;
+  readonly sources: SourceStore;
   /** Resolves when the store answers a trivial query; rejects otherwise (used by /readyz). */
   ping(): Promise<void>;
   /** Releases connections and file handles. Safe to call twice. */

@@ -6,6 +6,7 @@ import { describeBehaviorStoreContract } from './behavior-store.contract.js';
 import { describeUserStoreContract } from './user-store.contract.js';
 import { describeRiskStoreContract } from './risk-store.contract.js';
 import { describeInboundStoreContracts } from './inbound-stores.contract.js';
+import { describeSourceStoreContract } from './source-store.contract.js';
 import { describeIntegrationStoreContract, describeOutboxPushContract, describeSsfStoreContracts } from './ssf-stores.contract.js';
 
 /**
@@ -31,4 +32,5 @@ export function describeStorageContracts(name: string, makeStorage: () => Promis
   describeIntegrationStoreContract(name, makeStorage);
   describeOutboxPushContract(name, makeStorage);
   describeInboundStoreContracts(name, makeStorage);
+  describeSourceStoreContract(name, makeStorage);
 }

@@ -9,6 +9,7 @@ import { mongoRiskStore, ensureRiskIndexes } from './risk.js';
 import { ensureSsfIndexes, mongoOutboxStore, mongoReceiverStore, mongoSigningKeyStore, mongoStreamStore } from './ssf.js';
 import { ensureIntegrationIndexes, mongoIntegrationStore } from './integrations.js';
 import { ensureInboundIndexes, mongoReceivedSetStore, mongoSubscriptionStore } from './inbound.js';
+import { ensureSourceIndexes, mongoSourceStore } from './sources.js';
 
 /**
  * Connects to MongoDB, creates the indexes every port relies on, and returns the ports.
@@ -26,6 +27,7 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     await ensureSsfIndexes(db);
     await ensureIntegrationIndexes(db);
     await ensureInboundIndexes(db);
+    await ensureSourceIndexes(db);
   } catch (err) {
     await client.close();
     throw err;
@@ -46,6 +48,7 @@ export async function openMongoStorage(uri: string): Promise<Storage> {
     integrations: mongoIntegrationStore(db),
     subscriptions: mongoSubscriptionStore(db),
     receivedSets: mongoReceivedSetStore(db),
+    sources: mongoSourceStore(db),
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -9,6 +9,7 @@ import { sqliteRiskStore } from './risk.js';
 import { sqliteOutboxStore, sqliteReceiverStore, sqliteSigningKeyStore, sqliteStreamStore } from './ssf.js';
 import { sqliteIntegrationStore } from './integrations.js';
 import { sqliteReceivedSetStore, sqliteSubscriptionStore } from './inbound.js';
+import { sqliteSourceStore } from './sources.js';
 
 /** Opens the embedded store at `file` and returns every port on it. */
 export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' | 'full' } = {}): Storage {
@@ -29,6 +30,7 @@ export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' |
     integrations: sqliteIntegrationStore(db),
     subscriptions: sqliteSubscriptionStore(db),
     receivedSets: sqliteReceivedSetStore(db),
+    sources: sqliteSourceStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

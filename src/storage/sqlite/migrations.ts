@@ -277,4 +277,42 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX received_sets_by_subscription ON received_sets (account_id, subscription_id, seq);
     `,
   },
+  {
+    version: 6,
+    name: 'EDR and IdP sources',
+    sql: `
+      CREATE TABLE sources (
+        account_id    TEXT NOT NULL,
+        id            TEXT NOT NULL,
+        type          TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        settings      TEXT NOT NULL,
+        secret_sealed TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        PRIMARY KEY (account_id, id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE source_events (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id  TEXT NOT NULL,
+        source_id   TEXT NOT NULL,
+        event_id    TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        outcome     TEXT NOT NULL,
+        UNIQUE (account_id, source_id, event_id)
+      ) STRICT;
+      CREATE INDEX source_events_by_source ON source_events (account_id, source_id, seq);
+
+      CREATE TABLE source_nonces (
+        account_id TEXT NOT NULL,
+        source_id  TEXT NOT NULL,
+        nonce      TEXT NOT NULL,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (account_id, source_id, nonce)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX source_nonces_by_time ON source_nonces (at);
+    `,
+  },
 ];

@@ -1,0 +1,72 @@
+import type { Db } from 'mongodb';
+import type { Source, SourceEvent, SourceStore } from '../source-ports.js';
+import { isDuplicateKey } from './errors.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+interface Doc { _id: string; account_id: string; id: string; type: Source['type']; name: string; settings: Record<string, unknown>; secret_sealed: string; created_at: Date; updated_at: Date }
+interface EventDoc { _id: string; seq: number; account_id: string; source_id: string; event_id: string; kind: string; received_at: Date; outcome: string }
+
+export async function ensureSourceIndexes(db: Db): Promise<void> {
+  await db.collection('sources').createIndex({ account_id: 1, created_at: 1 }, { name: 'by_account' });
+  await db.collection('source_events').createIndex({ account_id: 1, source_id: 1, seq: -1 }, { name: 'by_source' });
+  await db.collection('source_nonces').createIndex({ at: 1 }, { name: 'by_time' });
+}
+
+/** SourceStore on MongoDB. */
+export function mongoSourceStore(db: Db): SourceStore {
+  const col = db.collection<Doc>('sources');
+  const events = db.collection<EventDoc>('source_events');
+  const nonces = db.collection<{ _id: string; at: Date }>('source_nonces');
+  const counters = db.collection<{ _id: string; value: number }>('counters');
+  const lock = new KeyedMutex();
+  const nextSeq = () => lock.run('source_event_seq', async () => (await counters.findOneAndUpdate({ _id: 'source_event_seq' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' }))!.value);
+  const key = (...parts: string[]) => parts.join(':');
+  const toSource = (d: Doc): Source => ({ accountId: d.account_id, id: d.id, type: d.type, name: d.name, settings: d.settings, secretSealed: d.secret_sealed, createdAt: d.created_at, updatedAt: d.updated_at });
+  return {
+    async insert(s) {
+      await col.insertOne({ _id: key(s.accountId, s.id), account_id: s.accountId, id: s.id, type: s.type, name: s.name, settings: { ...s.settings }, secret_sealed: s.secretSealed, created_at: s.createdAt, updated_at: s.updatedAt });
+    },
+    async get(a, id) {
+      const d = await col.findOne({ _id: key(a, id) });
+      return d ? toSource(d) : null;
+    },
+    async list(a) {
+      return (await col.find({ account_id: a }).sort({ created_at: 1, id: 1 }).toArray()).map(toSource);
+    },
+    async update(s) {
+      return (await col.updateOne({ _id: key(s.accountId, s.id) }, { $set: { name: s.name, settings: { ...s.settings }, secret_sealed: s.secretSealed, updated_at: s.updatedAt } })).matchedCount === 1;
+    },
+    async delete(a, id) {
+      const gone = (await col.deleteOne({ _id: key(a, id) })).deletedCount === 1;
+      await events.deleteMany({ account_id: a, source_id: id });
+      return gone;
+    },
+    async recordEvent(e) {
+      try {
+        await events.insertOne({ _id: key(e.accountId, e.sourceId, e.eventId), seq: await nextSeq(), account_id: e.accountId, source_id: e.sourceId, event_id: e.eventId, kind: e.kind, received_at: e.receivedAt, outcome: e.outcome });
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+    async setOutcome(a, s, e, outcome) {
+      await events.updateOne({ _id: key(a, s, e) }, { $set: { outcome } });
+    },
+    async listEvents(a, s, limit) {
+      return (await events.find({ account_id: a, source_id: s }).sort({ seq: -1 }).limit(limit).toArray()).map((d): SourceEvent => ({ accountId: d.account_id, sourceId: d.source_id, eventId: d.event_id, kind: d.kind, receivedAt: d.received_at, outcome: d.outcome }));
+    },
+    async claimNonce(a, s, nonce, at) {
+      try {
+        await nonces.insertOne({ _id: key(a, s, nonce), at });
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+    async pruneNonces(before) {
+      return (await nonces.deleteMany({ at: { $lt: before } })).deletedCount;
+    },
+  };
+}

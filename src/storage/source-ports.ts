@@ -1,0 +1,55 @@
+/*
+ * Ports of the EDR and IdP sources (sources issue). Same conventions as ports.ts.
+ */
+
+export type SourceType = 'crowdstrike' | 'sentinelone' | 'okta_event_hook';
+
+/** A configured source of one account: where a vendor pushes, and how it authenticates. */
+export interface Source {
+  readonly accountId: string;
+  readonly id: string;
+  readonly type: SourceType;
+  readonly name: string;
+  /** Vendor-specific, validated by the vendor adapter's schema. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** SecretBox-sealed shared secret (HMAC key, header value), context `<account>/sources/<id>/secret`. */
+  readonly secretSealed: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** One vendor event as received, kept for investigation with what became of it. */
+export interface SourceEvent {
+  readonly accountId: string;
+  readonly sourceId: string;
+  /** The vendor's event id (idempotency key). */
+  readonly eventId: string;
+  readonly kind: string;
+  readonly receivedAt: Date;
+  readonly outcome: string;
+}
+
+export interface SourceStore {
+  insert(s: Source): Promise<void>;
+  get(accountId: string, id: string): Promise<Source | null>;
+  list(accountId: string): Promise<Source[]>;
+  /** Replaces name, settings and secret. False when absent. */
+  update(s: Source): Promise<boolean>;
+  delete(accountId: string, id: string): Promise<boolean>;
+  /**
+   * Records a vendor event. Idempotent by (source, eventId): a vendor's retry returns false and
+   * changes nothing, so it is never scored twice.
+   */
+  recordEvent(e: SourceEvent): Promise<boolean>;
+  /** Replaces the outcome of a recorded event (after scoring). */
+  setOutcome(accountId: string, sourceId: string, eventId: string, outcome: string): Promise<void>;
+  /** The source's events, newest first. */
+  listEvents(accountId: string, sourceId: string, limit: number): Promise<SourceEvent[]>;
+  /**
+   * Claims a one-time value (a webhook signature) for replay protection. True the first time;
+   * false if it was claimed before.
+   */
+  claimNonce(accountId: string, sourceId: string, nonce: string, at: Date): Promise<boolean>;
+  /** Forgets nonces claimed before `before` (they are outside every replay window). */
+  pruneNonces(before: Date): Promise<number>;
+}

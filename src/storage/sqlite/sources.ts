@@ -1,0 +1,61 @@
+import type { Source, SourceEvent, SourceStore } from '../source-ports.js';
+import type { SqliteDb } from './open-database.js';
+
+interface Row { account_id: string; id: string; type: Source['type']; name: string; settings: string; secret_sealed: string; created_at: number; updated_at: number }
+const toSource = (r: Row): Source => ({
+  accountId: r.account_id, id: r.id, type: r.type, name: r.name, settings: JSON.parse(r.settings) as Record<string, unknown>,
+  secretSealed: r.secret_sealed, createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
+});
+interface EventRow { account_id: string; source_id: string; event_id: string; kind: string; received_at: number; outcome: string }
+
+/** SourceStore on SQLite. */
+export function sqliteSourceStore(db: SqliteDb): SourceStore {
+  const insert = db.prepare('INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const get = db.prepare<[string, string], Row>('SELECT * FROM sources WHERE account_id = ? AND id = ?');
+  const list = db.prepare<[string], Row>('SELECT * FROM sources WHERE account_id = ? ORDER BY created_at, id');
+  const update = db.prepare('UPDATE sources SET name = ?, settings = ?, secret_sealed = ?, updated_at = ? WHERE account_id = ? AND id = ?');
+  const del = db.prepare('DELETE FROM sources WHERE account_id = ? AND id = ?');
+  const delEvents = db.prepare('DELETE FROM source_events WHERE account_id = ? AND source_id = ?');
+  const record = db.prepare('INSERT INTO source_events (account_id, source_id, event_id, kind, received_at, outcome) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const outcome = db.prepare('UPDATE source_events SET outcome = ? WHERE account_id = ? AND source_id = ? AND event_id = ?');
+  const events = db.prepare<[string, string, number], EventRow>('SELECT * FROM source_events WHERE account_id = ? AND source_id = ? ORDER BY seq DESC LIMIT ?');
+  const claim = db.prepare('INSERT INTO source_nonces (account_id, source_id, nonce, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const prune = db.prepare('DELETE FROM source_nonces WHERE at < ?');
+  const remove = db.transaction((a: string, id: string) => {
+    delEvents.run(a, id);
+    return del.run(a, id).changes === 1;
+  });
+  return {
+    async insert(s) {
+      insert.run(s.accountId, s.id, s.type, s.name, JSON.stringify(s.settings), s.secretSealed, s.createdAt.getTime(), s.updatedAt.getTime());
+    },
+    async get(a, id) {
+      const r = get.get(a, id);
+      return r ? toSource(r) : null;
+    },
+    async list(a) {
+      return list.all(a).map(toSource);
+    },
+    async update(s) {
+      return update.run(s.name, JSON.stringify(s.settings), s.secretSealed, s.updatedAt.getTime(), s.accountId, s.id).changes === 1;
+    },
+    async delete(a, id) {
+      return remove.immediate(a, id);
+    },
+    async recordEvent(e) {
+      return record.run(e.accountId, e.sourceId, e.eventId, e.kind, e.receivedAt.getTime(), e.outcome).changes === 1;
+    },
+    async setOutcome(a, s, e, o) {
+      outcome.run(o, a, s, e);
+    },
+    async listEvents(a, s, limit) {
+      return events.all(a, s, limit).map((r): SourceEvent => ({ accountId: r.account_id, sourceId: r.source_id, eventId: r.event_id, kind: r.kind, receivedAt: new Date(r.received_at), outcome: r.outcome }));
+    },
+    async claimNonce(a, s, nonce, at) {
+      return claim.run(a, s, nonce, at.getTime()).changes === 1;
+    },
+    async pruneNonces(before) {
+      return prune.run(before.getTime()).changes;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { Storage } from '../../src/storage/ports.js';
+import { anAccount, at, rid } from '../helpers/factories.js';
+
+/** SourceStore contract. */
+export function describeSourceStoreContract(name: string, makeStorage: () => Promise<Storage>): void {
+  describe(`${name}: SourceStore contract`, () => {
+    let s: Storage;
+    let a: string;
+    beforeEach(async () => {
+      s = await makeStorage();
+      a = anAccount().id;
+    });
+    afterEach(async () => {
+      await s.close();
+    });
+
+    it('sources: insert, get, list, update, delete with their events — scoped by account', async () => {
+      const src = { accountId: a, id: rid('src'), type: 'crowdstrike' as const, name: 'falcon', settings: { replay_window_seconds: 300 }, secretSealed: 'v1.x', createdAt: at('2026-01-01T00:00:00.000Z'), updatedAt: at('2026-01-01T00:00:00.000Z') };
+      await s.sources.insert(src);
+      await expect(s.sources.get(a, src.id)).resolves.toEqual(src);
+      await expect(s.sources.get(anAccount().id, src.id)).resolves.toBeNull();
+      expect((await s.sources.list(a)).map((x) => x.id)).toEqual([src.id]);
+      const upd = { ...src, name: 'falcon eu', settings: { replay_window_seconds: 60 }, secretSealed: 'v1.y', updatedAt: at('2026-01-02T00:00:00.000Z') };
+      await expect(s.sources.update(upd)).resolves.toBe(true);
+      await expect(s.sources.get(a, src.id)).resolves.toEqual(upd);
+      await s.sources.recordEvent({ accountId: a, sourceId: src.id, eventId: 'e1', kind: 'k', receivedAt: at('2026-01-03T00:00:00.000Z'), outcome: 'pending' });
+      await expect(s.sources.delete(a, src.id)).resolves.toBe(true);
+      await expect(s.sources.listEvents(a, src.id, 10)).resolves.toEqual([]);
+      await expect(s.sources.delete(a, src.id)).resolves.toBe(false);
+    });
+
+    it('events: idempotent by (source, event id), newest first, outcome replaceable', async () => {
+      const ev = (id: string, n: number) => ({ accountId: a, sourceId: 'src1', eventId: id, kind: 'EppDetectionSummaryEvent', receivedAt: at(`2026-01-0${n}T00:00:00.000Z`), outcome: 'received' });
+      await expect(s.sources.recordEvent(ev('e1', 1))).resolves.toBe(true);
+      await expect(s.sources.recordEvent({ ...ev('e1', 2), outcome: 'other' })).resolves.toBe(false);
+      await s.sources.recordEvent(ev('e2', 2));
+      await s.sources.setOutcome(a, 'src1', 'e1', 'scored: crowdstrike_detection_high');
+      const list = await s.sources.listEvents(a, 'src1', 10);
+      expect(list.map((e) => [e.eventId, e.outcome])).toEqual([['e2', 'received'], ['e1', 'scored: crowdstrike_detection_high']]);
+      await expect(s.sources.listEvents(anAccount().id, 'src1', 10)).resolves.toEqual([]);
+    });
+
+    it('nonces: claimed once, pruned by time', async () => {
+      await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:00:00.000Z'))).resolves.toBe(true);
+      await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:01:00.000Z'))).resolves.toBe(false);
+      await expect(s.sources.claimNonce(a, 'src2', 'sig-1', at('2026-01-01T00:01:00.000Z'))).resolves.toBe(true);
+      expect(await s.sources.pruneNonces(at('2026-01-01T00:00:30.000Z'))).toBeGreaterThanOrEqual(1);
+      await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:02:00.000Z'))).resolves.toBe(true);
+    });
+  });
+}
