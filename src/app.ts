@@ -21,6 +21,9 @@ import { outboundUrlPolicy } from './ssf/streams/outbound-url.js';
 import { startPeriodic } from './risk/periodic.js';
 import { loadDeclaredStreams } from './config/declarative-streams.js';
 import { applyDeclaredStreams } from './receiver/apply-declared.js';
+import { sourcesService, type SourcesService } from './sources/sources-service.js';
+import { vendorAdapters } from './sources/registry.js';
+import { Counter } from 'prom-client';
 
 /** A running riskwire: its HTTP server, its services, and how to stop it. */
 export interface RunningApp {
@@ -32,6 +35,7 @@ export interface RunningApp {
   readonly risk: RiskServices;
   readonly ssf: SsfServices;
   readonly receiver: ReceiverService;
+  readonly sources: SourcesService;
   readonly secrets: SecretBox;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes storage. */
   close(): Promise<void>;
@@ -53,6 +57,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   const catalog = loadBehaviorCatalog();
   const receiverRules = loadReceiverMappings();
   const declared = loadDeclaredStreams(config.streamsDir);
+  const adapters = vendorAdapters();
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.source === 'file-created') {
     life.warn(`RISKWIRE_MASTER_KEY is not set: generated a master key into ${master.file}. ` +
@@ -82,9 +87,19 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       life.info(`bootstrap account "${config.bootstrap.accountId}" ${created ? 'created' : 'present'}; bootstrap token installed`);
     }
     await applyDeclaredStreams(declared, { storage, receiver, logger: logger.child('receive') });
+    const authFailures = new Counter({ name: 'riskwire_source_auth_failures_total', help: 'Vendor webhook requests that failed authentication', labelNames: ['type'] as const, registers: [metrics.registry] });
+    const sources = sourcesService({
+      config, storage, secrets, now, logger: logger.child('source'), adapters,
+      onAuthFailure: (type) => authFailures.inc({ type }),
+      ingest: async (accountId, signals) => {
+        const r = await risk.ingest(accountId, signals);
+        if (r.changes.length) ssf.kick();
+        return r;
+      },
+    });
     const drain = { active: false };
     const app = createHttpApp({
-      config, logger, metrics, accounts, tokens, risk, ssf, receiver, storage, now,
+      config, logger, metrics, accounts, tokens, risk, ssf, receiver, sources, storage, now,
       ready: () => storage.ping(),
       isDraining: () => drain.active,
     });
@@ -100,6 +115,8 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const transmitter = ssf.startWorkers();
     const inbound = startPeriodic('received SET recovery', 30_000, () => receiver.recover(), logger.child('receive'));
     const poller = startPeriodic('SSF poll client', 1000, () => receiver.pollOnce(), logger.child('receive'));
+    // Webhook signatures older than any replay window (an hour bounds them all) are forgotten.
+    const nonces = startPeriodic('nonce pruning', 300_000, () => storage.sources.pruneNonces(new Date(now().getTime() - 3600_000)), logger.child('source'));
     const { port } = server.address() as AddressInfo;
     life.info(`riskwire listening on ${config.host}:${port} (store: ${storage.kind}, public URL ${config.publicUrl})`);
     let closing: Promise<void> | undefined;
@@ -112,10 +129,11 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       risk,
       ssf,
       receiver,
+      sources,
       secrets,
       close: () => {
         drain.active = true;
-        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
+        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop(), nonces.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
       },
     };
   } catch (err) {

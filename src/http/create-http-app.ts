@@ -21,6 +21,8 @@ import { ssfAdminRouter } from './ssf/admin-router.js';
 import { integrationsRouter } from './integrations/router.js';
 import { receiverRouter } from './receiver/router.js';
 import type { ReceiverService } from '../receiver/receiver-service.js';
+import type { SourcesService } from '../sources/sources-service.js';
+import { sourcesRouter } from './sources/router.js';
 
 /** What the HTTP layer needs from the rest of the app. */
 export interface HttpDeps {
@@ -32,6 +34,7 @@ export interface HttpDeps {
   risk: RiskServices;
   ssf: SsfServices;
   receiver: ReceiverService;
+  sources: SourcesService;
   storage: Storage;
   now: Clock;
   ready: ReadinessCheck;
@@ -53,7 +56,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   // JSON bodies only for JSON media types; other types (SETs, later) bring their own parsers.
   const json = express.json({ limit: deps.config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
   // SSF push receivers read their own body (a JWS, 64 KiB at most) and answer a JSON body with 415.
-  app.use((req, res, next) => (req.path.startsWith('/ssf-receiver/') ? next() : json(req, res, next)));
+  // Vendor webhooks read raw bytes too (their signatures cover them).
+  app.use((req, res, next) => (req.path.startsWith('/ssf-receiver/') || req.path.startsWith('/sources/') ? next() : json(req, res, next)));
 
   // Every /client/v4/accounts/:account_id route: a valid token of that very account.
   const accountGuard = [authenticate(deps.tokens), requireOwnAccount];
@@ -64,6 +68,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(integrationsRouter({ config: deps.config, storage: deps.storage, ssf: deps.ssf, now: deps.now, guard: accountGuard }));
   app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard, onIngested: () => deps.ssf.kick() }));
   app.use(ssfAdminRouter({ ssf: deps.ssf, storage: deps.storage, now: deps.now, guard: accountGuard }));
+  app.use(sourcesRouter({ sources: deps.sources, guard: accountGuard, bodyLimitBytes: deps.config.http.bodyLimitBytes, logger: deps.logger.child('source') }));
   app.use(receiverRouter({ receiver: deps.receiver, guard: accountGuard, logger: deps.logger.child('receive') }));
   app.use(transmitterRouter({ ssf: deps.ssf, tokens: deps.tokens, storage: deps.storage, publicUrl: deps.config.publicUrl, keyPrepublishSeconds: deps.config.ssf.keyPrepublishSeconds }));
 

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../domain/clock.js';
+import { errors } from '../domain/errors.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { randomId, safeEqual } from '../crypto/tokens.js';
+import type { Logger } from '../observability/logger.js';
+import type { IngestSignals } from '../risk/ingest-signals.js';
+import type { Storage } from '../storage/ports.js';
+import type { Source, SourceType } from '../storage/source-ports.js';
+import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
+
+const secretContext = (s: { accountId: string; id: string }) => `${s.accountId}/sources/${s.id}/secret`;
+
+/**
+ * Sources of one account (sources issue): CRUD with the shared secret generated, sealed and shown
+ * once; and the shared webhook pipeline every vendor adapter plugs into — authenticate, parse,
+ * record each vendor event once, answer, then score.
+ */
+export function sourcesService(deps: {
+  config: Config; storage: Storage; secrets: SecretBox; now: Clock; logger: Logger; ingest: IngestSignals;
+  adapters: ReadonlyMap<SourceType, VendorAdapter<any>>; onAuthFailure: (type: SourceType) => void;
+}) {
+  const { storage } = deps;
+  const adapterOf = (type: SourceType) => {
+    const a = deps.adapters.get(type);
+    if (!a) throw errors.badRequest(`source type "${type}" is not available`);
+    return a;
+  };
+  const webhookUrl = (s: Pick<Source, 'accountId' | 'id'>) => `${deps.config.publicUrl}/sources/${s.accountId}/${s.id}`;
+  const audit = (accountId: string, actor: string, action: string, target: string, details: Record<string, unknown> = {}) =>
+    storage.auditLog.append({ id: randomId(), accountId, at: deps.now(), actor, action, target, details });
+  const settingsOf = (a: VendorAdapter<any>, raw: unknown) => {
+    const r = a.settings.safeParse(raw ?? {});
+    if (!r.success) {
+      throw errors.badRequest(`invalid settings: ${r.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; ')}`, {
+        fields: r.error.issues.map((i) => ({ path: `/body/settings/${i.path.join('/')}`.replace(/\/$/, ''), message: i.message })),
+      });
+    }
+    return r.data as Record<string, unknown>;
+  };
+  const context = async (source: Source) => ({
+    source,
+    settings: source.settings,
+    secret: deps.secrets.open(source.secretSealed, secretContext(source)).toString('utf8'),
+    claimNonce: (nonce: string) => storage.sources.claimNonce(source.accountId, source.id, nonce, deps.now()),
+    safeEqual,
+  });
+
+  return {
+    webhookUrl,
+    async create(accountId: string, input: { type: SourceType; name: string; settings?: unknown }, actor: string) {
+      const adapter = adapterOf(input.type);
+      const settings = settingsOf(adapter, input.settings);
+      const id = randomBytes(12).toString('hex');
+      const secret = `rwsrc_${randomBytes(32).toString('base64url')}`;
+      const now = deps.now();
+      const source: Source = { accountId, id, type: input.type, name: input.name, settings, secretSealed: deps.secrets.seal(secret, secretContext({ accountId, id })), createdAt: now, updatedAt: now };
+      await storage.sources.insert(source);
+      await audit(accountId, actor, 'source.created', id, { type: input.type, name: input.name });
+      return { source, secret };
+    },
+    async get(accountId: string, id: string) {
+      const s = await storage.sources.get(accountId, id);
+      if (!s) throw errors.notFound(`source "${id}" not found`);
+      return s;
+    },
+    list: (accountId: string) => storage.sources.list(accountId),
+    async update(accountId: string, id: string, input: { name?: string | undefined; settings?: unknown; rotate_secret?: boolean | undefined }, actor: string) {
+      const s = await this.get(accountId, id);
+      const settings = input.settings === undefined ? s.settings : settingsOf(adapterOf(s.type), input.settings);
+      const secret = input.rotate_secret ? `rwsrc_${randomBytes(32).toString('base64url')}` : null;
+      const next: Source = { ...s, name: input.name ?? s.name, settings, secretSealed: secret ? deps.secrets.seal(secret, secretContext(s)) : s.secretSealed, updatedAt: deps.now() };
+      await storage.sources.update(next);
+      await audit(accountId, actor, 'source.updated', id, { name: next.name, secret_rotated: Boolean(secret) });
+      return { source: next, secret };
+    },
+    async delete(accountId: string, id: string, actor: string) {
+      if (!(await storage.sources.delete(accountId, id))) throw errors.notFound(`source "${id}" not found`);
+      await audit(accountId, actor, 'source.deleted', id);
+    },
+    events: (accountId: string, id: string, limit: number) => storage.sources.listEvents(accountId, id, limit),
+
+    /** A vendor's GET (Okta's verification challenge). */
+    async receiveGet(accountId: string, id: string, req: WebhookRequest) {
+      const source = await storage.sources.get(accountId, id);
+      const adapter = source ? deps.adapters.get(source.type) : undefined;
+      if (!source || !adapter?.handleGet) throw errors.notFound('unknown webhook');
+      return adapter.handleGet(req, await context(source));
+    },
+
+    /**
+     * A vendor's POST: authenticate (401 without detail, counted), parse (400 naming the field),
+     * record each event once (a retry is a no-op), and return the work of scoring the new ones
+     * for the caller to run after answering — vendors like Okta allow 3 s.
+     */
+    async receive(accountId: string, id: string, req: WebhookRequest): Promise<{ accepted: number; duplicates: number; process: () => Promise<void> }> {
+      const source = await storage.sources.get(accountId, id);
+      if (!source) throw errors.notFound('unknown webhook');
+      const adapter = adapterOf(source.type);
+      const ctx = await context(source);
+      try {
+        await adapter.authenticate(req, ctx);
+      } catch (err) {
+        deps.onAuthFailure(source.type);
+        throw errors.unauthorized('authentication failed', { cause: err });
+      }
+      let parsed;
+      try {
+        parsed = await adapter.parse(req, { source, settings: source.settings });
+      } catch (err) {
+        await storage.sources.recordEvent({ accountId, sourceId: id, eventId: `rejected-${randomId(8)}`, kind: 'rejected', receivedAt: req.now, outcome: `rejected: ${(err as Error).message}` });
+        throw err;
+      }
+      const fresh: ParsedVendorEvent[] = [];
+      let duplicates = 0;
+      for (const e of parsed) {
+        const outcome = e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`;
+        if (await storage.sources.recordEvent({ accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt: req.now, outcome })) {
+          if (e.signal) fresh.push(e);
+        } else duplicates++;
+      }
+      return {
+        accepted: parsed.length - duplicates,
+        duplicates,
+        process: async () => {
+          if (!fresh.length) return;
+          const result = await deps.ingest(accountId, fresh.map((e) => e.signal!));
+          for (const [i, e] of fresh.entries()) {
+            const item = result.items[i]!;
+            const outcome = item.status === 'accepted' ? `scored: ${e.signal!.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}`;
+            await storage.sources.setOutcome(accountId, id, e.eventId, outcome);
+          }
+        },
+      };
+    },
+  };
+}
+
+export type SourcesService = ReturnType<typeof sourcesService>;

@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { RiskSignal } from '../risk/signal.js';
+import type { Source, SourceType } from '../storage/source-ports.js';
+
+/** What a vendor pushed, as the shared pipeline hands it to the vendor's adapter. */
+export interface WebhookRequest {
+  readonly method: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly rawBody: Buffer;
+  readonly now: Date;
+}
+
+/** One vendor event after parsing: its id (idempotency key), what it is, and the signal it maps to. */
+export interface ParsedVendorEvent {
+  readonly eventId: string;
+  readonly kind: string;
+  /** The risk signal, or null with `ignored` saying why (recorded for investigation). */
+  readonly signal: RiskSignal | null;
+  readonly ignored?: string;
+}
+
+/** Context an adapter gets to authenticate a request. */
+export interface AuthContext<S> {
+  readonly source: Source;
+  readonly settings: S;
+  /** The source's shared secret (opened from the store). */
+  readonly secret: string;
+  /** Claims a one-time value (a signature) for replay protection; false if seen before. */
+  claimNonce(nonce: string): Promise<boolean>;
+  /** Constant-time string comparison. */
+  safeEqual(a: string, b: string): boolean;
+}
+
+/**
+ * A vendor: its settings, how its requests authenticate, and how its payloads map to signals.
+ * `authenticate` throws `errors.unauthorized` (401, no detail to the caller); `parse` throws
+ * `errors.badRequest` naming the missing field. Neither may throw anything else for any input.
+ */
+export interface VendorAdapter<S = Record<string, unknown>> {
+  readonly type: SourceType;
+  readonly settings: z.ZodType<S>;
+  authenticate(req: WebhookRequest, ctx: AuthContext<S>): Promise<void>;
+  parse(req: WebhookRequest, ctx: { source: Source; settings: S }): ParsedVendorEvent[] | Promise<ParsedVendorEvent[]>;
+  /** A GET the vendor sends (Okta's one-time verification); null when the vendor sends none. */
+  handleGet?(req: WebhookRequest, ctx: AuthContext<S>): Promise<{ status: number; body: unknown }>;
+}
