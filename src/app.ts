@@ -57,7 +57,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   const catalog = loadBehaviorCatalog();
   const receiverRules = loadReceiverMappings();
   const declared = loadDeclaredStreams(config.streamsDir);
-  const adapters = vendorAdapters();
+  const adapters = vendorAdapters({ allowPrivateNetwork: config.allowPrivateNetwork });
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.source === 'file-created') {
     life.warn(`RISKWIRE_MASTER_KEY is not set: generated a master key into ${master.file}. ` +

@@ -11,6 +11,8 @@ import type { Source, SourceType } from '../storage/source-ports.js';
 import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
 
 const secretContext = (s: { accountId: string; id: string }) => `${s.accountId}/sources/${s.id}/secret`;
+/** Where sealed credential settings live inside the stored settings (never shown, see presentSource). */
+export const SEALED_SETTINGS = '_sealed';
 
 /**
  * Sources of one account (sources issue): CRUD with the shared secret generated, sealed and shown
@@ -39,9 +41,28 @@ export function sourcesService(deps: {
     }
     return r.data as Record<string, unknown>;
   };
+  /** Seals the adapter's credential settings; the stored settings keep only their sealed form. */
+  const sealSettings = (a: VendorAdapter<any>, s: { accountId: string; id: string }, settings: Record<string, unknown>, previous?: Record<string, unknown>) => {
+    const out: Record<string, unknown> = { ...settings };
+    const sealed: Record<string, string> = { ...((previous?.[SEALED_SETTINGS] as Record<string, string> | undefined) ?? {}) };
+    for (const key of a.secretSettings ?? []) {
+      if (typeof out[key] === 'string') sealed[key] = deps.secrets.seal(out[key] as string, `${s.accountId}/sources/${s.id}/settings/${key}`);
+      delete out[key];
+    }
+    if (Object.keys(sealed).length) out[SEALED_SETTINGS] = sealed;
+    return out;
+  };
+  /** The settings as the adapter sees them: credentials opened, in memory only. */
+  const openSettings = (source: Source): Record<string, unknown> => {
+    const { [SEALED_SETTINGS]: sealed, ...rest } = source.settings as Record<string, unknown>;
+    for (const [key, value] of Object.entries((sealed as Record<string, string> | undefined) ?? {})) {
+      rest[key] = deps.secrets.open(value, `${source.accountId}/sources/${source.id}/settings/${key}`).toString('utf8');
+    }
+    return rest;
+  };
   const context = async (source: Source) => ({
     source,
-    settings: source.settings,
+    settings: openSettings(source),
     secret: deps.secrets.open(source.secretSealed, secretContext(source)).toString('utf8'),
     claimNonce: (nonce: string) => storage.sources.claimNonce(source.accountId, source.id, nonce, deps.now()),
     safeEqual,
@@ -51,8 +72,8 @@ export function sourcesService(deps: {
     webhookUrl,
     async create(accountId: string, input: { type: SourceType; name: string; settings?: unknown }, actor: string) {
       const adapter = adapterOf(input.type);
-      const settings = settingsOf(adapter, input.settings);
       const id = randomBytes(12).toString('hex');
+      const settings = sealSettings(adapter, { accountId, id }, settingsOf(adapter, input.settings));
       const secret = `rwsrc_${randomBytes(32).toString('base64url')}`;
       const now = deps.now();
       const source: Source = { accountId, id, type: input.type, name: input.name, settings, secretSealed: deps.secrets.seal(secret, secretContext({ accountId, id })), createdAt: now, updatedAt: now };
@@ -68,7 +89,9 @@ export function sourcesService(deps: {
     list: (accountId: string) => storage.sources.list(accountId),
     async update(accountId: string, id: string, input: { name?: string | undefined; settings?: unknown; rotate_secret?: boolean | undefined }, actor: string) {
       const s = await this.get(accountId, id);
-      const settings = input.settings === undefined ? s.settings : settingsOf(adapterOf(s.type), input.settings);
+      const adapter = adapterOf(s.type);
+      // Settings are replaced whole; a credential left out keeps its sealed value.
+      const settings = input.settings === undefined ? s.settings : sealSettings(adapter, s, settingsOf(adapter, { ...openSettings(s), ...(input.settings as Record<string, unknown>) }), s.settings as Record<string, unknown>);
       const secret = input.rotate_secret ? `rwsrc_${randomBytes(32).toString('base64url')}` : null;
       const next: Source = { ...s, name: input.name ?? s.name, settings, secretSealed: secret ? deps.secrets.seal(secret, secretContext(s)) : s.secretSealed, updatedAt: deps.now() };
       await storage.sources.update(next);
@@ -107,7 +130,7 @@ export function sourcesService(deps: {
       }
       let parsed;
       try {
-        parsed = await adapter.parse(req, { source, settings: source.settings });
+        parsed = await adapter.parse(req, { source, settings: ctx.settings });
       } catch (err) {
         await storage.sources.recordEvent({ accountId, sourceId: id, eventId: `rejected-${randomId(8)}`, kind: 'rejected', receivedAt: req.now, outcome: `rejected: ${(err as Error).message}` });
         throw err;

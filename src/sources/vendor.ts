@@ -40,6 +40,11 @@ export interface AuthContext<S> {
 export interface VendorAdapter<S = Record<string, unknown>> {
   readonly type: SourceType;
   readonly settings: z.ZodType<S>;
+  /**
+   * Settings that are credentials (e.g. a vendor API token): stored sealed with the master key,
+   * never returned by the API, and handed to the adapter only in memory.
+   */
+  readonly secretSettings?: readonly string[];
   authenticate(req: WebhookRequest, ctx: AuthContext<S>): Promise<void>;
   parse(req: WebhookRequest, ctx: { source: Source; settings: S }): ParsedVendorEvent[] | Promise<ParsedVendorEvent[]>;
   /** A GET the vendor sends (Okta's one-time verification); null when the vendor sends none. */

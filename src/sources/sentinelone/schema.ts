@@ -31,6 +31,7 @@ const ThreatInfo = z.object({
   identifiedAt: Text,
 }, required);
 
+/** A §5.1 threat as pushed or as listed by `GET /web/api/v2.1/threats`. */
 export const Threat = z.object({
   // §5.1: the threat's id; `threatInfo.threatId` carries the same value.
   id: Id.nullish(),

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { errors, ServiceError } from '../../domain/errors.js';
+import type { VendorAdapter } from '../vendor.js';
+import { fromStream, fromWorkflow, fromZta } from './events.js';
+import { loadCrowdStrikeMapping, type CrowdStrikeMapping } from './mapping.js';
+import { matchFalconSignature, parseDeliveryTimestamp } from './signature.js';
+
+const Settings = z.object({
+  /**
+   * How far `X-Cs-Delivery-Timestamp` may be from now, either way (vendors reference §4.3: reject
+   * stale timestamps). At most 1800 s: a signature stays acceptable for twice the window, and
+   * claimed signatures are kept for an hour (nonce pruning in src/app.ts).
+   */
+  replay_window_seconds: z.number().int().min(30).max(1800).default(300),
+  /** The Webhook action's "Signature Header Name" (§4.3: configurable, default X-CS-Primary-Signature). */
+  signature_header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').default('X-CS-Primary-Signature'),
+  /** Whether a UPN in UserName (`user@domain`) is also the user's email (§4.2: the Elastic reading). */
+  upn_is_email: z.boolean().default(true),
+}).strict();
+export type CrowdStrikeSettings = z.infer<typeof Settings>;
+
+/** The stored settings with defaults for keys added after the source was created. */
+const settingsOf = (raw: unknown): CrowdStrikeSettings => Settings.safeParse(raw ?? {}).data ?? Settings.parse({});
+
+/**
+ * CrowdStrike Falcon webhooks (vendors reference §4): Falcon Fusion / Store "Webhook" actions
+ * signed with HMAC-SHA256 (§4.3), carrying Event Streams events (§4.2), flat workflow detections
+ * or Zero Trust Assessments (§4.4); mapped by config/sources/crowdstrike.json.
+ */
+export function crowdstrikeAdapter(mapping: CrowdStrikeMapping = loadCrowdStrikeMapping()): VendorAdapter<CrowdStrikeSettings> {
+  return {
+    type: 'crowdstrike',
+    settings: Settings,
+    async authenticate(req, ctx) {
+      const s = settingsOf(ctx.settings);
+      const signature = req.headers[s.signature_header.toLowerCase()];
+      const timestamp = req.headers['x-cs-delivery-timestamp'];
+      if (!signature || !timestamp || signature.length > 256) throw new Error('signature headers missing');
+      const at = parseDeliveryTimestamp(timestamp);
+      if (!at || Math.abs(req.now.getTime() - at.getTime()) > s.replay_window_seconds * 1000) throw new Error('delivery timestamp outside the replay window');
+      const nonce = matchFalconSignature({ secret: ctx.secret, rawBody: req.rawBody, timestamp, signature, safeEqual: ctx.safeEqual });
+      if (!nonce) throw new Error('signature mismatch');
+      // §4.3 and the issue: the same signed request twice is a replay, refused within the window.
+      if (!(await ctx.claimNonce(nonce))) throw new Error('signature replayed');
+    },
+    parse(req, ctx) {
+      const options = { mapping, upnIsEmail: settingsOf(ctx.settings).upn_is_email };
+      let body: unknown;
+      try {
+        body = JSON.parse(req.rawBody.toString('utf8').replace(/^\uFEFF/, ''));
+      } catch {
+        throw errors.badRequest('the body is not JSON');
+      }
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the body must be a JSON object');
+      try {
+        // Event Streams events have the envelope (§4.2); ZTA payloads the assessment (§4.4); the rest is a workflow detection (§4.3).
+        if ('metadata' in body || 'event' in body) return [fromStream(body, options)];
+        if ('assessment' in body) return [fromZta(body, options)];
+        return [fromWorkflow(body, options)];
+      } catch (err) {
+        // Nothing a vendor sends may surface as a 500: anything unexpected is a malformed payload.
+        if (err instanceof ServiceError) throw err;
+        throw errors.badRequest('the payload is malformed', { cause: err });
+      }
+    },
+  };
+}
