@@ -15,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   e2e: () => import('./e2e.js'),
   fanout: () => import('./fanout.js'),
   receive: () => import('./receive.js'),
+  sources: () => import('./sources.js'),
 };
 
 /** EX_USAGE from sysexits.h. */
