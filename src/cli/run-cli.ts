@@ -12,6 +12,9 @@ import { createLogger } from '../observability/logger.js';
 import { systemClock } from '../domain/clock.js';
 import { ssfServices } from '../ssf/index.js';
 import { transmittersCommand } from './commands/transmitters.js';
+import { sourcesCommand } from './commands/sources.js';
+import { sourcesService } from '../sources/sources-service.js';
+import { vendorAdapters } from '../sources/registry.js';
 import { receiverService } from '../receiver/receiver-service.js';
 import { jwksCache } from '../receiver/jwks-cache.js';
 import { loadReceiverMappings } from '../config/receiver-mappings.js';
@@ -32,6 +35,7 @@ const HELP = `riskwire — operator commands (same DATA_DIR / MONGODB_URI as the
   riskwire receivers delete --account <id> <client-id>
   riskwire keys rotate --account <id>
   riskwire transmitters register|list|sets|delete --account <id> …   (SSF receiver; --help for details)
+  riskwire sources create|list|events|delete --account <id> …          (EDR and IdP webhooks)
   riskwire deliveries list --account <id> --stream <stream-id> [--state pending|delivered|failed|dead]
   riskwire deliveries redrive --account <id> --stream <stream-id> [<jti>…]
 
@@ -78,6 +82,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
           outboundUrls: outboundUrlPolicy({ allowPrivateNetwork: config.allowPrivateNetwork }), rules: loadReceiverMappings(), ingest: risk.ingest,
         });
         await transmittersCommand(args, { receiver, io });
+        break;
+      }
+      case 'sources': {
+        const master = resolveMasterKey(config.masterKey, config.dataDir);
+        const logger = createLogger({ level: 'error', format: 'json', stream: 'stderr' });
+        const risk = riskServices({ storage, catalog: loadBehaviorCatalog(), now: systemClock, logger });
+        const sources = sourcesService({
+          config, storage, secrets: createSecretBox(master.key), now: systemClock, logger, ingest: risk.ingest,
+          adapters: vendorAdapters({ allowPrivateNetwork: config.allowPrivateNetwork }), onAuthFailure: () => undefined,
+        });
+        await sourcesCommand(args, { sources, io });
         break;
       }
       case 'receivers':

@@ -147,3 +147,30 @@ describe('CLI: SSF receiver transmitters', () => {
     }
   });
 });
+
+describe('CLI: sources', () => {
+  it('creates a source whose webhook and secret work, lists it, shows its events and deletes it', async () => {
+    const t = await startTestApp();
+    try {
+      // The server and the CLI must share the master key: the CLI seals the secret the server opens.
+      const env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: t.masterKey };
+      const io = capture();
+      expect(await runCli(['sources', 'create', '--account', 'acme', '--type', 'okta_event_hook', '--name', 'okta'], env, io)).toBe(0);
+      const out = Object.fromEntries(io.stdout.join('\n').split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      expect(out.secret).toMatch(/^rwsrc_/);
+      const hook = `${t.url}${new URL(out.webhook_url!).pathname}`;
+      const delivered = await fetch(hook, { method: 'POST', headers: { authorization: out.secret!, 'content-type': 'application/json' }, body: JSON.stringify({ data: { events: [{ uuid: 'cli-1', eventType: 'user.session.start' }] } }) });
+      expect(delivered.status).toBe(204);
+      const list = capture();
+      await runCli(['sources', 'list', '--account', 'acme'], env, list);
+      expect(list.stdout[0]).toContain(out.id!);
+      const events = capture();
+      await runCli(['sources', 'events', '--account', 'acme', out.id!], env, events);
+      expect(events.stdout[0]).toMatch(/user\.session\.start\s+cli-1/);
+      expect(await runCli(['sources', 'delete', '--account', 'acme', out.id!], env, capture())).toBe(0);
+      expect(await runCli(['sources', 'create', '--account', 'acme', '--type', 'splunk', '--name', 'x'], env, capture())).toBe(64);
+    } finally {
+      await t.close();
+    }
+  });
+});

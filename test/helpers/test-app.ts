@@ -11,6 +11,8 @@ export interface TestApp {
   /** The bootstrap token: every operator scope on `accountId`. */
   readonly token: string;
   readonly dataDir: string;
+  /** The RISKWIRE_MASTER_KEY the app runs with (a CLI on the same store needs it). */
+  readonly masterKey: string;
   close(): Promise<void>;
 }
 
@@ -22,11 +24,12 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { now
   const { dir, cleanup } = tempDir();
   const accountId = 'acme';
   const token = `bootstrap-${randomBytes(24).toString('hex')}`;
+  const masterKey = env.RISKWIRE_MASTER_KEY ?? randomBytes(32).toString('hex');
   const config = loadConfig({
     DATA_DIR: dir,
     PORT: '0',
     HOST: '127.0.0.1',
-    RISKWIRE_MASTER_KEY: randomBytes(32).toString('hex'),
+    RISKWIRE_MASTER_KEY: masterKey,
     RISKWIRE_BOOTSTRAP_ACCOUNT: accountId,
     RISKWIRE_BOOTSTRAP_TOKEN: token,
     LOG_LEVEL: 'error',
@@ -39,6 +42,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { now
     accountId,
     token,
     dataDir: dir,
+    masterKey,
     async close() {
       await app.close();
       cleanup();
