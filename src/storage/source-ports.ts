@@ -50,6 +50,10 @@ export interface SourceStore {
    * false if it was claimed before.
    */
   claimNonce(accountId: string, sourceId: string, nonce: string, at: Date): Promise<boolean>;
+  /** Pull connectors: the last offset processed per partition (empty when none). */
+  getOffsets(accountId: string, sourceId: string): Promise<Record<string, number>>;
+  /** Records an offset as processed. Monotonic per partition: a lower offset changes nothing. */
+  saveOffset(accountId: string, sourceId: string, partition: string, offset: number): Promise<void>;
   /** Forgets nonces claimed before `before` (they are outside every replay window). */
   pruneNonces(before: Date): Promise<number>;
 }

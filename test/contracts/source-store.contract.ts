@@ -40,6 +40,22 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       await expect(s.sources.listEvents(anAccount().id, 'src1', 10)).resolves.toEqual([]);
     });
 
+    it('offsets: per partition, monotonic, scoped by account and source', async () => {
+      await expect(s.sources.getOffsets(a, 'src1')).resolves.toEqual({});
+      await s.sources.saveOffset(a, 'src1', '0', 100);
+      await s.sources.saveOffset(a, 'src1', '0', 90);
+      await s.sources.saveOffset(a, 'src1', '1', 7);
+      await expect(s.sources.getOffsets(a, 'src1')).resolves.toEqual({ 0: 100, 1: 7 });
+      await expect(s.sources.getOffsets(a, 'src2')).resolves.toEqual({});
+      await expect(s.sources.getOffsets(anAccount().id, 'src1')).resolves.toEqual({});
+      // Deleting a source deletes its offsets: nothing orphaned is left in the store.
+      const src = { accountId: a, id: rid('src'), type: 'crowdstrike' as const, name: 'falcon', settings: {}, secretSealed: 'v1.x', createdAt: at('2026-01-01T00:00:00.000Z'), updatedAt: at('2026-01-01T00:00:00.000Z') };
+      await s.sources.insert(src);
+      await s.sources.saveOffset(a, src.id, '0', 5);
+      await s.sources.delete(a, src.id);
+      await expect(s.sources.getOffsets(a, src.id)).resolves.toEqual({});
+    });
+
     it('nonces: claimed once, pruned by time', async () => {
       await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:00:00.000Z'))).resolves.toBe(true);
       await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:01:00.000Z'))).resolves.toBe(false);

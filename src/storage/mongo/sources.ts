@@ -17,6 +17,7 @@ export function mongoSourceStore(db: Db): SourceStore {
   const col = db.collection<Doc>('sources');
   const events = db.collection<EventDoc>('source_events');
   const nonces = db.collection<{ _id: string; at: Date }>('source_nonces');
+  const offsets = db.collection<{ _id: string; account_id: string; source_id: string; partition: string; offset: number }>('source_offsets');
   const counters = db.collection<{ _id: string; value: number }>('counters');
   const lock = new KeyedMutex();
   const nextSeq = () => lock.run('source_event_seq', async () => (await counters.findOneAndUpdate({ _id: 'source_event_seq' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' }))!.value);
@@ -39,6 +40,7 @@ export function mongoSourceStore(db: Db): SourceStore {
     async delete(a, id) {
       const gone = (await col.deleteOne({ _id: key(a, id) })).deletedCount === 1;
       await events.deleteMany({ account_id: a, source_id: id });
+      await offsets.deleteMany({ account_id: a, source_id: id });
       return gone;
     },
     async recordEvent(e) {
@@ -65,6 +67,14 @@ export function mongoSourceStore(db: Db): SourceStore {
         throw err;
       }
     },
+    async getOffsets(a, s) {
+      return Object.fromEntries((await offsets.find({ account_id: a, source_id: s }).toArray()).map((d) => [d.partition, d.offset]));
+    },
+    saveOffset: (a, s, partition, offset) =>
+      // Serialized per partition in this process ($max is not isolated on every server, see keyed-mutex.ts).
+      lock.run(`offset:${key(a, s, partition)}`, async () => {
+        await offsets.updateOne({ _id: key(a, s, partition) }, { $max: { offset }, $setOnInsert: { account_id: a, source_id: s, partition } }, { upsert: true });
+      }),
     async pruneNonces(before) {
       return (await nonces.deleteMany({ at: { $lt: before } })).deletedCount;
     },

@@ -313,6 +313,15 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (account_id, source_id, nonce)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX source_nonces_by_time ON source_nonces (at);
+
+      -- Pull connectors (CrowdStrike Event Streams): the last offset processed per partition.
+      CREATE TABLE source_offsets (
+        account_id TEXT NOT NULL,
+        source_id  TEXT NOT NULL,
+        partition  TEXT NOT NULL,
+        offset     INTEGER NOT NULL,
+        PRIMARY KEY (account_id, source_id, partition)
+      ) STRICT, WITHOUT ROWID;
     `,
   },
 ];

@@ -16,13 +16,20 @@ export function sqliteSourceStore(db: SqliteDb): SourceStore {
   const update = db.prepare('UPDATE sources SET name = ?, settings = ?, secret_sealed = ?, updated_at = ? WHERE account_id = ? AND id = ?');
   const del = db.prepare('DELETE FROM sources WHERE account_id = ? AND id = ?');
   const delEvents = db.prepare('DELETE FROM source_events WHERE account_id = ? AND source_id = ?');
+  const delOffsets = db.prepare('DELETE FROM source_offsets WHERE account_id = ? AND source_id = ?');
   const record = db.prepare('INSERT INTO source_events (account_id, source_id, event_id, kind, received_at, outcome) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const outcome = db.prepare('UPDATE source_events SET outcome = ? WHERE account_id = ? AND source_id = ? AND event_id = ?');
   const events = db.prepare<[string, string, number], EventRow>('SELECT * FROM source_events WHERE account_id = ? AND source_id = ? ORDER BY seq DESC LIMIT ?');
   const claim = db.prepare('INSERT INTO source_nonces (account_id, source_id, nonce, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const prune = db.prepare('DELETE FROM source_nonces WHERE at < ?');
+  const offsets = db.prepare<[string, string], { partition: string; offset: number }>('SELECT partition, offset FROM source_offsets WHERE account_id = ? AND source_id = ?');
+  const saveOffset = db.prepare(
+    `INSERT INTO source_offsets (account_id, source_id, partition, offset) VALUES (?, ?, ?, ?)
+     ON CONFLICT (account_id, source_id, partition) DO UPDATE SET offset = max(offset, excluded.offset)`,
+  );
   const remove = db.transaction((a: string, id: string) => {
     delEvents.run(a, id);
+    delOffsets.run(a, id);
     return del.run(a, id).changes === 1;
   });
   return {
@@ -53,6 +60,12 @@ export function sqliteSourceStore(db: SqliteDb): SourceStore {
     },
     async claimNonce(a, s, nonce, at) {
       return claim.run(a, s, nonce, at.getTime()).changes === 1;
+    },
+    async getOffsets(a, s) {
+      return Object.fromEntries(offsets.all(a, s).map((r) => [r.partition, r.offset]));
+    },
+    async saveOffset(a, s, partition, offset) {
+      saveOffset.run(a, s, partition, offset);
     },
     async pruneNonces(before) {
       return prune.run(before.getTime()).changes;
