@@ -68,6 +68,32 @@ export function sourcesService(deps: {
     safeEqual,
   });
 
+  /** Records each parsed event once (a retry is a no-op) and returns the work of scoring the new ones. */
+  const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date) => {
+    const { accountId, id } = source;
+    const fresh: ParsedVendorEvent[] = [];
+    let duplicates = 0;
+    for (const e of parsed) {
+      const outcome = e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`;
+      if (await storage.sources.recordEvent({ accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt, outcome })) {
+        if (e.signal) fresh.push(e);
+      } else duplicates++;
+    }
+    return {
+      accepted: parsed.length - duplicates,
+      duplicates,
+      process: async () => {
+        if (!fresh.length) return;
+        const result = await deps.ingest(accountId, fresh.map((e) => e.signal!));
+        for (const [i, e] of fresh.entries()) {
+          const item = result.items[i]!;
+          const outcome = item.status === 'accepted' ? `scored: ${e.signal!.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}`;
+          await storage.sources.setOutcome(accountId, id, e.eventId, outcome);
+        }
+      },
+    };
+  };
+
   return {
     webhookUrl,
     async create(accountId: string, input: { type: SourceType; name: string; settings?: unknown }, actor: string) {
@@ -113,6 +139,40 @@ export function sourcesService(deps: {
     },
 
     /**
+     * Sources of every account whose settings satisfy `wants` (pull connectors decide which), with
+     * credential settings opened in memory only.
+     */
+    async pullTargets(type: SourceType, wants: (settings: Record<string, unknown>) => boolean) {
+      const out: Array<{ source: Source; settings: Record<string, unknown> }> = [];
+      for (const account of await storage.accounts.list()) {
+        for (const source of await storage.sources.list(account.id)) {
+          if (source.type !== type || !deps.adapters.has(type)) continue;
+          const settings = openSettings(source);
+          if (wants(settings)) out.push({ source, settings });
+        }
+      }
+      return out;
+    },
+
+    /**
+     * An event a pull connector read from the vendor over its own authenticated session (no
+     * webhook authentication applies): parsed, recorded once and scored before returning, so the
+     * connector may then advance its offset. A malformed event is recorded as rejected and thrown.
+     */
+    async ingestPulled(source: Source, rawBody: Buffer) {
+      const at = deps.now();
+      const adapter = adapterOf(source.type);
+      let parsed;
+      try {
+        parsed = await adapter.parse({ method: 'PULL', headers: {}, rawBody, now: at }, { source, settings: openSettings(source) });
+      } catch (err) {
+        await storage.sources.recordEvent({ accountId: source.accountId, sourceId: source.id, eventId: `rejected-${randomId(8)}`, kind: 'rejected', receivedAt: at, outcome: `rejected: ${(err as Error).message}` });
+        throw err;
+      }
+      await recordParsed(source, parsed, at).then((r) => r.process());
+    },
+
+    /**
      * A vendor's POST: authenticate (401 without detail, counted), parse (400 naming the field),
      * record each event once (a retry is a no-op), and return the work of scoring the new ones
      * for the caller to run after answering — vendors like Okta allow 3 s.
@@ -135,27 +195,7 @@ export function sourcesService(deps: {
         await storage.sources.recordEvent({ accountId, sourceId: id, eventId: `rejected-${randomId(8)}`, kind: 'rejected', receivedAt: req.now, outcome: `rejected: ${(err as Error).message}` });
         throw err;
       }
-      const fresh: ParsedVendorEvent[] = [];
-      let duplicates = 0;
-      for (const e of parsed) {
-        const outcome = e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`;
-        if (await storage.sources.recordEvent({ accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt: req.now, outcome })) {
-          if (e.signal) fresh.push(e);
-        } else duplicates++;
-      }
-      return {
-        accepted: parsed.length - duplicates,
-        duplicates,
-        process: async () => {
-          if (!fresh.length) return;
-          const result = await deps.ingest(accountId, fresh.map((e) => e.signal!));
-          for (const [i, e] of fresh.entries()) {
-            const item = result.items[i]!;
-            const outcome = item.status === 'accepted' ? `scored: ${e.signal!.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}`;
-            await storage.sources.setOutcome(accountId, id, e.eventId, outcome);
-          }
-        },
-      };
+      return recordParsed(source, parsed, req.now);
     },
   };
 }

@@ -5,6 +5,8 @@ import { fromStream, fromWorkflow, fromZta } from './events.js';
 import { loadCrowdStrikeMapping, type CrowdStrikeMapping } from './mapping.js';
 import { matchFalconSignature, parseDeliveryTimestamp } from './signature.js';
 
+const STREAM_KEYS = ['stream_api_base_url', 'stream_client_id', 'stream_client_secret', 'stream_app_id'] as const;
+
 const Settings = z.object({
   /**
    * How far `X-Cs-Delivery-Timestamp` may be from now, either way (vendors reference §4.3: reject
@@ -16,7 +18,20 @@ const Settings = z.object({
   signature_header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').default('X-CS-Primary-Signature'),
   /** Whether a UPN in UserName (`user@domain`) is also the user's email (§4.2: the Elastic reading). */
   upn_is_email: z.boolean().default(true),
-}).strict();
+  /**
+   * Event Streams pull (§4.2 steps 1–5): the regional API base URL, an API client with the
+   * "Event streams: Read" scope, and a 1–32 character app id naming this consumer. All or none.
+   */
+  stream_api_base_url: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL').optional(),
+  stream_client_id: z.string().min(1).max(256).optional(),
+  stream_client_secret: z.string().min(1).max(256).optional(),
+  stream_app_id: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1-32 letters or digits').optional(),
+}).strict().superRefine((s, ctx) => {
+  const set = STREAM_KEYS.filter((k) => s[k] !== undefined);
+  if (set.length && set.length !== STREAM_KEYS.length) {
+    for (const k of STREAM_KEYS.filter((k) => s[k] === undefined)) ctx.addIssue({ code: 'custom', path: [k], message: 'required when Event Streams pull is configured' });
+  }
+});
 export type CrowdStrikeSettings = z.infer<typeof Settings>;
 
 /** The stored settings with defaults for keys added after the source was created. */
@@ -31,6 +46,7 @@ export function crowdstrikeAdapter(mapping: CrowdStrikeMapping = loadCrowdStrike
   return {
     type: 'crowdstrike',
     settings: Settings,
+    secretSettings: ['stream_client_secret'],
     async authenticate(req, ctx) {
       const s = settingsOf(ctx.settings);
       const signature = req.headers[s.signature_header.toLowerCase()];
