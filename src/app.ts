@@ -19,6 +19,7 @@ import { jwksCache } from './receiver/jwks-cache.js';
 import { loadReceiverMappings } from './config/receiver-mappings.js';
 import { outboundUrlPolicy } from './ssf/streams/outbound-url.js';
 import { startPeriodic } from './risk/periodic.js';
+import { startPullConnectors } from './sources/pull-connectors.js';
 import { loadDeclaredStreams } from './config/declarative-streams.js';
 import { applyDeclaredStreams } from './receiver/apply-declared.js';
 import { sourcesService, type SourcesService } from './sources/sources-service.js';
@@ -117,6 +118,8 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const poller = startPeriodic('SSF poll client', 1000, () => receiver.pollOnce(), logger.child('receive'));
     // Webhook signatures older than any replay window (an hour bounds them all) are forgotten.
     const nonces = startPeriodic('nonce pruning', 300_000, () => storage.sources.pruneNonces(new Date(now().getTime() - 3600_000)), logger.child('source'));
+    // CrowdStrike Event Streams (sources issue): one pull connector per source configured for it.
+    const pulls = startPullConnectors({ storage, sources, logger: logger.child('source'), allowPrivateNetwork: config.allowPrivateNetwork });
     const { port } = server.address() as AddressInfo;
     life.info(`riskwire listening on ${config.host}:${port} (store: ${storage.kind}, public URL ${config.publicUrl})`);
     let closing: Promise<void> | undefined;
@@ -133,7 +136,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       secrets,
       close: () => {
         drain.active = true;
-        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop(), nonces.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
+        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop(), nonces.stop(), pulls.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
       },
     };
   } catch (err) {
