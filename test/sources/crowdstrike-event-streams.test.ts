@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../src/observability/logger.js';
 import { startPullConnectors } from '../../src/sources/pull-connectors.js';
+import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /*
@@ -103,16 +104,6 @@ class FakeFalcon {
 let t: TestApp;
 let falcon: FakeFalcon;
 const secret = `cs-${rand()}`;
-
-async function eventually<T>(f: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 5000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const streamSettings = () => ({ stream_api_base_url: falcon.base, stream_client_id: 'client-1', stream_client_secret: secret, stream_app_id: 'riskwire' });
 async function createSource(settings: Record<string, unknown>) {

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /*
@@ -32,17 +33,6 @@ async function post(body: unknown, opts: { variant?: 'base64' | 'hex'; ts?: stri
     method: 'POST', body: raw,
     headers: { 'content-type': 'application/json', [opts.header ?? 'X-CS-Primary-Signature']: signature, 'X-Cs-Delivery-Timestamp': ts, 'X-Cs-Signature-Algorithm': 'HMAC-SHA256' },
   });
-}
-
-/** Polls until `f` returns something (scoring runs just after the 204). */
-async function eventually<T>(f: () => Promise<T | null | undefined>, ms = 2000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 type Kind = 'email' | 'upn' | 'windows_account' | 'edr_user';
