@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   fanout: () => import('./fanout.js'),
   receive: () => import('./receive.js'),
   sources: () => import('./sources.js'),
+  pull: () => import('./pull.js'),
 };
 
 /** EX_USAGE from sysexits.h. */
