@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { BEHAVIOR_ID_PATTERN, type CatalogBehavior } from '../domain/behavior.js';
 import { RISK_LEVELS } from '../domain/risk-level.js';
+import { readJsonFile } from './json-file.js';
 import { packageRoot } from './package-root.js';
 
 const CatalogFile = z.object({
@@ -18,17 +18,8 @@ const CatalogFile = z.object({
  * exact path of every problem (STYLE §8).
  */
 export function loadBehaviorCatalog(file = path.join(packageRoot(), 'config', 'behaviors.json')): readonly CatalogBehavior[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: cannot read the behavior catalog: ${(err as Error).message}`);
-  }
-  const parsed = CatalogFile.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`${file}: invalid behavior catalog:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
-  }
+  const data = readJsonFile(file, CatalogFile, 'behavior catalog');
   return Object.freeze(
-    Object.entries(parsed.data.behaviors).map(([id, b]) => Object.freeze({ id, name: b.name, description: b.description, riskLevel: b.risk_level, device: b.device })),
+    Object.entries(data.behaviors).map(([id, b]) => Object.freeze({ id, name: b.name, description: b.description, riskLevel: b.risk_level, device: b.device })),
   );
 }

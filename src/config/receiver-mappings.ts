@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from './json-file.js';
 import { packageRoot } from './package-root.js';
 
 const Rule = z.object({
@@ -15,13 +15,6 @@ export type MappingRule = z.infer<typeof Rule>;
 
 /** Loads config/receiver-mappings.json; a bad file fails start-up naming every problem. */
 export function loadReceiverMappings(file = path.join(packageRoot(), 'config', 'receiver-mappings.json')): readonly MappingRule[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: cannot read: ${(err as Error).message}`);
-  }
-  const parsed = File.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
-  return Object.freeze(parsed.data.rules);
+  const data = readJsonFile(file, File);
+  return Object.freeze(data.rules);
 }

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadBehaviorCatalog } from '../../config/behavior-catalog.js';
+import { readJsonFile } from '../../config/json-file.js';
 import { packageRoot } from '../../config/package-root.js';
 import { BEHAVIOR_ID_PATTERN } from '../../domain/behavior.js';
 
@@ -44,19 +44,12 @@ export function loadCrowdStrikeMapping(
   file = path.join(packageRoot(), 'config', 'sources', 'crowdstrike.json'),
   catalog: ReadonlyArray<{ id: string }> = loadBehaviorCatalog(),
 ): CrowdStrikeMapping {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: cannot read: ${(err as Error).message}`);
-  }
-  const parsed = Mapping.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const data = readJsonFile(file, Mapping);
   const known = new Set(catalog.map((b) => b.id));
-  const named = [...Object.values(parsed.data.severity.behaviors), ...parsed.data.zta.bands.map((b) => b.behavior)];
+  const named = [...Object.values(data.severity.behaviors), ...data.zta.bands.map((b) => b.behavior)];
   const unknown = named.filter((b) => b && !known.has(b));
   if (unknown.length) throw new Error(`${file}: invalid: behaviors not in the catalog: ${unknown.join(', ')}`);
-  return parsed.data;
+  return data;
 }
 
 /** Severity names as Falcon writes them (`High`, `HIGH`, `INFO`, `Informational`). */

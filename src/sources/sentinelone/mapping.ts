@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readJsonFile } from '../../config/json-file.js';
 import { packageRoot } from '../../config/package-root.js';
 
 /** The normalized facts of a threat or alert a mapping rule can test (config/sources/sentinelone.json). */
@@ -28,15 +28,8 @@ export type SentinelOneMapping = z.infer<typeof Mapping>;
 
 /** config/sources/sentinelone.json, validated; a bad file fails start-up naming the field. */
 export function loadSentinelOneMapping(file = path.join(packageRoot(), 'config', 'sources', 'sentinelone.json')): SentinelOneMapping {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: cannot read: ${(err as Error).message}`);
-  }
-  const parsed = Mapping.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: invalid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
-  return parsed.data;
+  const data = readJsonFile(file, Mapping);
+  return data;
 }
 
 /**
