@@ -1,4 +1,5 @@
 import type { Storage } from '../../src/storage/ports.js';
+import { eachFreshStorage } from './fresh-storage.js';
 import { anAccount, anAuditEntry, at } from '../helpers/factories.js';
 
 /** AuditLogStore contract: runs unchanged against every adapter. */
@@ -6,12 +7,9 @@ export function describeAuditLogStoreContract(name: string, makeStorage: () => P
   describe(`${name}: AuditLogStore contract`, () => {
     let s: Storage;
     let accountId: string;
-    beforeEach(async () => {
-      s = await makeStorage();
-      accountId = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      accountId = id;
     });
 
     it('appends entries and lists them newest first with every field', async () => {

@@ -1,5 +1,6 @@
 import type { CatalogBehavior } from '../../src/domain/behavior.js';
 import type { Storage } from '../../src/storage/ports.js';
+import { eachFreshStorage } from './fresh-storage.js';
 import { anAccount, at } from '../helpers/factories.js';
 
 const CATALOG: CatalogBehavior[] = [
@@ -12,12 +13,9 @@ export function describeBehaviorStoreContract(name: string, makeStorage: () => P
   describe(`${name}: BehaviorStore contract`, () => {
     let s: Storage;
     let a: string;
-    beforeEach(async () => {
-      s = await makeStorage();
-      a = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      a = id;
     });
 
     it('seeds the catalog disabled, ordered by id, and re-seeding changes nothing', async () => {

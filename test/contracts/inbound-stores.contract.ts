@@ -1,4 +1,5 @@
 import type { Storage } from '../../src/storage/ports.js';
+import { eachFreshStorage } from './fresh-storage.js';
 import type { Subscription } from '../../src/storage/inbound-ports.js';
 import { anAccount, at, rid } from '../helpers/factories.js';
 
@@ -7,12 +8,9 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
   describe(`${name}: receiver store contracts`, () => {
     let s: Storage;
     let a: string;
-    beforeEach(async () => {
-      s = await makeStorage();
-      a = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      a = id;
     });
     const sub = (over: Partial<Subscription> = {}): Subscription => ({
       accountId: a, id: rid('sub'), mode: 'static', issuer: 'https://tx.example.com', jwksUri: 'https://tx.example.com/jwks', audience: 'https://riskwire.test/aud',

@@ -1,4 +1,5 @@
 import type { Storage } from '../../src/storage/ports.js';
+import { eachFreshStorage } from './fresh-storage.js';
 import { anAccount, at, rid } from '../helpers/factories.js';
 
 /** SourceStore contract. */
@@ -6,12 +7,9 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
   describe(`${name}: SourceStore contract`, () => {
     let s: Storage;
     let a: string;
-    beforeEach(async () => {
-      s = await makeStorage();
-      a = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      a = id;
     });
 
     it('sources: insert, get, list, update, delete with their events — scoped by account', async () => {

@@ -1,4 +1,5 @@
 import type { Storage } from '../../src/storage/ports.js';
+import { eachFreshStorage } from './fresh-storage.js';
 import { POLL, PUSH, type Stream } from '../../src/storage/ssf-ports.js';
 import { anAccount, at, rid } from '../helpers/factories.js';
 
@@ -18,12 +19,9 @@ export function describeSsfStoreContracts(name: string, makeStorage: () => Promi
   describe(`${name}: SSF store contracts`, () => {
     let s: Storage;
     let a: string;
-    beforeEach(async () => {
-      s = await makeStorage();
-      a = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      a = id;
     });
 
     it('signing keys: insert, list oldest first, retire all but one, scoped by account', async () => {
@@ -105,12 +103,9 @@ export function describeIntegrationStoreContract(name: string, makeStorage: () =
   describe(`${name}: IntegrationStore contract`, () => {
     let s: Storage;
     let a: string;
-    beforeEach(async () => {
-      s = await makeStorage();
-      a = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      a = id;
     });
 
     it('insert, get, by reference, list, update, delete — scoped by account', async () => {
@@ -141,12 +136,9 @@ export function describeOutboxPushContract(name: string, makeStorage: () => Prom
     let a: string;
     const T0 = at('2026-01-01T00:00:00.000Z');
     const later = (ms: number) => new Date(T0.getTime() + ms);
-    beforeEach(async () => {
-      s = await makeStorage();
-      a = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      a = id;
     });
     const pushStream = async (over: Partial<Stream> = {}) => {
       const st = aStream(a, { delivery: { method: PUSH, endpointUrl: 'https://r.example.com/events', authorizationHeaderSealed: null }, ...over });

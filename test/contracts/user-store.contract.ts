@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { applyEvent } from '../../src/domain/risk.js';
 import type { Storage } from '../../src/storage/ports.js';
+import { eachFreshStorage } from './fresh-storage.js';
 import { aUser, anAccount, anEvent, at } from '../helpers/factories.js';
 
 /** UserStore contract: runs unchanged against every adapter. */
@@ -8,12 +9,9 @@ export function describeUserStoreContract(name: string, makeStorage: () => Promi
   describe(`${name}: UserStore contract`, () => {
     let s: Storage;
     let a: string;
-    beforeEach(async () => {
-      s = await makeStorage();
-      a = anAccount().id;
-    });
-    afterEach(async () => {
-      await s.close();
+    eachFreshStorage(makeStorage, (storage, id) => {
+      s = storage;
+      a = id;
     });
 
     it('creates a user, unscored, and finds it by id and by each identifier', async () => {
