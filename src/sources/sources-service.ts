@@ -139,16 +139,15 @@ export function sourcesService(deps: {
     },
 
     /**
-     * Sources of every account whose settings satisfy `wants` (pull connectors decide which), with
-     * credential settings opened in memory only.
+     * Sources of every account whose stored settings satisfy `wants` (pull connectors decide
+     * which, from settings that are not credentials), with credential settings opened in memory
+     * only — and only for those sources.
      */
     async pullTargets(type: SourceType, wants: (settings: Record<string, unknown>) => boolean) {
       const out: Array<{ source: Source; settings: Record<string, unknown> }> = [];
       for (const account of await storage.accounts.list()) {
         for (const source of await storage.sources.list(account.id)) {
-          if (source.type !== type || !deps.adapters.has(type)) continue;
-          const settings = openSettings(source);
-          if (wants(settings)) out.push({ source, settings });
+          if (source.type === type && deps.adapters.has(type) && wants(source.settings)) out.push({ source, settings: openSettings(source) });
         }
       }
       return out;

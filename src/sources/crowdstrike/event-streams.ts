@@ -185,6 +185,8 @@ export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<voi
   const main = (async () => {
     let delay = first;
     while (!abort.signal.aborted) {
+      // Even a cleanly ended session waits a little: a feed that closes at once must not spin.
+      let wait = first;
       try {
         const feeds = await discover();
         deps.logger.info('Event Streams connected', { partitions: feeds.map((f) => f.partition) });
@@ -194,10 +196,10 @@ export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<voi
       } catch (err) {
         if (abort.signal.aborted) break;
         deps.logger.warn('Event Streams failed; retrying', { retryInMs: delay, error: err });
+        wait = delay;
         delay = Math.min(max, delay * 2);
       }
-      // Even a cleanly ended session waits a little: a feed that closes at once must not spin.
-      await sleep(delay === first ? first : delay / 2);
+      await sleep(wait);
     }
   })();
 
