@@ -66,7 +66,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   } else if (master.source === 'file-existing') {
     life.warn(`RISKWIRE_MASTER_KEY is not set: using the generated key in ${master.file}. Set RISKWIRE_MASTER_KEY in production.`);
   }
-  const storage = await openStorage(config.storage);
+  const storage = await openStorage(config.storage, { server: true, onBackgroundError: (message) => logger.child('storage').error(message) });
   try {
     const { accounts, tokens } = buildServices(storage, now);
     const risk = riskServices({ storage, catalog, now, logger });

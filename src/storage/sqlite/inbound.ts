@@ -1,5 +1,6 @@
 import type { ReceivedSet, ReceivedSetStore, Subscription, SubscriptionStore } from '../inbound-ports.js';
 import type { SqliteDb } from './open-database.js';
+import type { GroupCommit } from './group-commit.js';
 
 const date = (n: number | null) => (n === null ? null : new Date(n));
 
@@ -20,7 +21,7 @@ const subParams = (s: Subscription) => ({
 });
 
 /** SubscriptionStore on SQLite. */
-export function sqliteSubscriptionStore(db: SqliteDb): SubscriptionStore {
+export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): SubscriptionStore {
   const cols = Object.keys(subParams({ createdAt: new Date(0), pendingStates: [] } as unknown as Subscription));
   const insert = db.prepare(`INSERT INTO subscriptions (${cols.join(', ')}) VALUES (${cols.map((c) => `:${c}`).join(', ')})`);
   const update = db.prepare(`UPDATE subscriptions SET ${cols.filter((c) => !['account_id', 'id', 'created_at'].includes(c)).map((c) => `${c} = :${c}`).join(', ')} WHERE account_id = :account_id AND id = :id`);
@@ -40,7 +41,7 @@ export function sqliteSubscriptionStore(db: SqliteDb): SubscriptionStore {
     },
     async update(s) {
       const { created_at: _c, ...p } = subParams(s);
-      return update.run(p).changes === 1;
+      return gc.run(() => update.run(p).changes === 1);
     },
     async delete(accountId, id) {
       return del.run(accountId, id).changes === 1;
@@ -59,7 +60,7 @@ const toSet = (r: SetRow): ReceivedSet => ({
 });
 
 /** ReceivedSetStore on SQLite. */
-export function sqliteReceivedSetStore(db: SqliteDb): ReceivedSetStore {
+export function sqliteReceivedSetStore(db: SqliteDb, gc: GroupCommit): ReceivedSetStore {
   const insert = db.prepare(
     `INSERT INTO received_sets (account_id, subscription_id, jti, issuer, event_type, subject, claims, received_at, state, outcome)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, subscription_id, jti) DO NOTHING`,
@@ -69,10 +70,10 @@ export function sqliteReceivedSetStore(db: SqliteDb): ReceivedSetStore {
   const list = db.prepare<[string, string, number], SetRow>('SELECT * FROM received_sets WHERE account_id = ? AND subscription_id = ? ORDER BY seq DESC LIMIT ?');
   return {
     async insert(r) {
-      return insert.run(r.accountId, r.subscriptionId, r.jti, r.issuer, r.eventType, r.subject ? JSON.stringify(r.subject) : null, JSON.stringify(r.claims), r.receivedAt.getTime(), r.state, r.outcome).changes === 1;
+      return gc.run(() => insert.run(r.accountId, r.subscriptionId, r.jti, r.issuer, r.eventType, r.subject ? JSON.stringify(r.subject) : null, JSON.stringify(r.claims), r.receivedAt.getTime(), r.state, r.outcome).changes === 1);
     },
     async markProcessed(accountId, subscriptionId, jti, outcome) {
-      done.run(outcome, accountId, subscriptionId, jti);
+      await gc.run(() => done.run(outcome, accountId, subscriptionId, jti));
     },
     async pending(limit) {
       return pending.all(limit).map(toSet);

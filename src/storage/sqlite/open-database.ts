@@ -20,6 +20,9 @@ export function openDatabase(file: string, synchronous: 'normal' | 'full' = 'nor
   db.pragma('foreign_keys = ON');
   // A writer waiting on another process (CLI next to the server) waits instead of failing.
   db.pragma('busy_timeout = 5000');
+  // Savepoints (group commit, nested transactions) journal each page they touch; in memory,
+  // not in a temp file written on every statement.
+  db.pragma('temp_store = MEMORY');
   migrate(db, migrations);
   return db;
 }

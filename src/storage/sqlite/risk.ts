@@ -3,6 +3,7 @@ import type { RiskChange, RiskEvent, Transition, UserRiskState } from '../../dom
 import { levelOfRank, levelRank, type RiskLevel, type UserRiskLevel } from '../../domain/risk-level.js';
 import type { EventOrder, EventTransition, FeedChange, RiskStore } from '../risk-ports.js';
 import type { SqliteDb } from './open-database.js';
+import type { GroupCommit } from './group-commit.js';
 import { USER_COLS, toUserSummary, type UserRow } from './users.js';
 
 interface EventRow {
@@ -70,7 +71,7 @@ const EVENT_ORDER: Record<EventOrder, string> = {
  * RiskStore on SQLite: each event, its state transition and its change commit in one
  * transaction, so a crash leaves either all of them or none.
  */
-export function sqliteRiskStore(db: SqliteDb): RiskStore {
+export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
   const insertEvent = db.prepare(
     `INSERT INTO risk_events (${EVENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, signal_id) DO NOTHING`,
   );
@@ -136,13 +137,13 @@ export function sqliteRiskStore(db: SqliteDb): RiskStore {
 
   return {
     async recordEvent(e, fn) {
-      return record.immediate(e, fn);
+      return gc.run(() => record(e, fn));
     },
     async recordEvents(events, fn) {
-      return recordMany.immediate(events, fn);
+      return gc.run(() => recordMany(events, fn));
     },
     async transition(accountId, userId, fn) {
-      return transition.immediate(accountId, userId, fn);
+      return gc.run(() => transition(accountId, userId, fn));
     },
     async listEvents(accountId, userId, p) {
       const key = `${p.orderBy}:${p.direction}`;
@@ -170,7 +171,7 @@ export function sqliteRiskStore(db: SqliteDb): RiskStore {
       return ofUser.all(accountId, userId, limit).map(toChange);
     },
     async ackChanges(ids, at) {
-      ackAll(ids, at.getTime());
+      await gc.run(() => ackAll(ids, at.getTime()));
     },
     async recover() {
       return 0;

@@ -1,5 +1,6 @@
 import type { Source, SourceEvent, SourceStore } from '../source-ports.js';
 import type { SqliteDb } from './open-database.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface Row { account_id: string; id: string; type: Source['type']; name: string; settings: string; secret_sealed: string; created_at: number; updated_at: number }
 const toSource = (r: Row): Source => ({
@@ -9,7 +10,7 @@ const toSource = (r: Row): Source => ({
 interface EventRow { account_id: string; source_id: string; event_id: string; kind: string; received_at: number; outcome: string }
 
 /** SourceStore on SQLite. */
-export function sqliteSourceStore(db: SqliteDb): SourceStore {
+export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
   const insert = db.prepare('INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const get = db.prepare<[string, string], Row>('SELECT * FROM sources WHERE account_id = ? AND id = ?');
   const list = db.prepare<[string], Row>('SELECT * FROM sources WHERE account_id = ? ORDER BY created_at, id');
@@ -50,22 +51,22 @@ export function sqliteSourceStore(db: SqliteDb): SourceStore {
       return remove.immediate(a, id);
     },
     async recordEvent(e) {
-      return record.run(e.accountId, e.sourceId, e.eventId, e.kind, e.receivedAt.getTime(), e.outcome).changes === 1;
+      return gc.run(() => record.run(e.accountId, e.sourceId, e.eventId, e.kind, e.receivedAt.getTime(), e.outcome).changes === 1);
     },
     async setOutcome(a, s, e, o) {
-      outcome.run(o, a, s, e);
+      await gc.run(() => outcome.run(o, a, s, e));
     },
     async listEvents(a, s, limit) {
       return events.all(a, s, limit).map((r): SourceEvent => ({ accountId: r.account_id, sourceId: r.source_id, eventId: r.event_id, kind: r.kind, receivedAt: new Date(r.received_at), outcome: r.outcome }));
     },
     async claimNonce(a, s, nonce, at) {
-      return claim.run(a, s, nonce, at.getTime()).changes === 1;
+      return gc.run(() => claim.run(a, s, nonce, at.getTime()).changes === 1);
     },
     async getOffsets(a, s) {
       return Object.fromEntries(offsets.all(a, s).map((r) => [r.partition, r.offset]));
     },
     async saveOffset(a, s, partition, offset) {
-      saveOffset.run(a, s, partition, offset);
+      await gc.run(() => saveOffset.run(a, s, partition, offset));
     },
     async pruneNonces(before) {
       return prune.run(before.getTime()).changes;

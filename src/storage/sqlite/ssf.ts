@@ -3,6 +3,7 @@ import type {
   OutboxEntry, OutboxStore, Receiver, ReceiverStore, SigningKey, SigningKeyStore, SsfScope, Stream, StreamStore,
 } from '../ssf-ports.js';
 import type { SqliteDb } from './open-database.js';
+import type { GroupCommit } from './group-commit.js';
 
 const date = (n: number | null) => (n === null ? null : new Date(n));
 
@@ -142,7 +143,7 @@ export const toOutbox = (r: OutboxRow): OutboxEntry => ({
 });
 
 /** OutboxStore on SQLite. */
-export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
+export function sqliteOutboxStore(db: SqliteDb, gc: GroupCommit): OutboxStore {
   const enqueue = db.prepare(
     `INSERT INTO outbox (account_id, stream_id, jti, set_jwt, subject_key, event_type, source_id, created_at, state, next_attempt_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (account_id, stream_id, source_id) DO NOTHING`,
@@ -194,7 +195,7 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
   });
   return {
     async enqueue(e) {
-      return enqueue.run(e.accountId, e.streamId, e.jti, e.set, e.subjectKey, e.eventType, e.sourceId, e.createdAt.getTime(), e.createdAt.getTime()).changes === 1;
+      return gc.run(() => enqueue.run(e.accountId, e.streamId, e.jti, e.set, e.subjectKey, e.eventType, e.sourceId, e.createdAt.getTime(), e.createdAt.getTime()).changes === 1);
     },
     async pending(accountId, streamId, limit) {
       return pending.all(accountId, streamId, limit).map(toOutbox);
@@ -203,10 +204,10 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
       return count.get(accountId, streamId)?.n ?? 0;
     },
     async markDelivered(accountId, streamId, jtis, at) {
-      return finish.immediate('delivered', accountId, streamId, jtis.map((jti) => ({ jti, error: null })), at.getTime());
+      return gc.run(() => finish('delivered', accountId, streamId, jtis.map((jti) => ({ jti, error: null })), at.getTime()));
     },
     async markFailed(accountId, streamId, errs, at) {
-      return finish.immediate('failed', accountId, streamId, errs.map((e) => ({ jti: e.jti, error: e.error })), at.getTime());
+      return gc.run(() => finish('failed', accountId, streamId, errs.map((e) => ({ jti: e.jti, error: e.error })), at.getTime()));
     },
     async dropPending(accountId, streamId) {
       return drop.run(accountId, streamId).changes;
@@ -215,13 +216,13 @@ export function sqliteOutboxStore(db: SqliteDb): OutboxStore {
       // Most wake-ups find nothing due: answer those with a read, without taking the write lock
       // (and committing) that leasing needs.
       if (!due.get({ now: now.getTime(), limit: 1 })) return [];
-      return claim.immediate(now.getTime(), owner, leaseUntil.getTime(), limit).map(toOutbox);
+      return (await gc.run(() => claim(now.getTime(), owner, leaseUntil.getTime(), limit))).map(toOutbox);
     },
     async retryLater(jti, owner, nextAttemptAt, error) {
-      return retry.run(nextAttemptAt.getTime(), error, jti, owner).changes === 1;
+      return gc.run(() => retry.run(nextAttemptAt.getTime(), error, jti, owner).changes === 1);
     },
     async finish(jti, owner, state, error, at) {
-      return end.run(state, error, at.getTime(), jti, owner).changes === 1;
+      return gc.run(() => end.run(state, error, at.getTime(), jti, owner).changes === 1);
     },
     async listByState(accountId, streamId, state, limit) {
       return byState.all(accountId, streamId, state, limit).map(toOutbox);

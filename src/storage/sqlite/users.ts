@@ -2,6 +2,7 @@ import { levelOfRank } from '../../domain/risk-level.js';
 import type { IdentifierKind } from '../../domain/user.js';
 import type { UserStore, UserSummaryRecord, SummaryOrder } from '../risk-ports.js';
 import type { SqliteDb } from './open-database.js';
+import type { GroupCommit } from './group-commit.js';
 
 export interface UserRow {
   account_id: string;
@@ -43,7 +44,7 @@ const ORDER: Record<SummaryOrder, string> = {
 };
 
 /** UserStore on SQLite. */
-export function sqliteUserStore(db: SqliteDb): UserStore {
+export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
   const get = db.prepare<[string, string], UserRow>(`SELECT ${USER_COLS} FROM users WHERE account_id = ? AND id = ?`);
   const idents = db.prepare<[string, string], { kind: IdentifierKind; value: string }>(
     'SELECT kind, value FROM user_identifiers WHERE account_id = ? AND user_id = ? ORDER BY kind, value',
@@ -97,10 +98,10 @@ export function sqliteUserStore(db: SqliteDb): UserStore {
       return owner.get(accountId, i.kind, i.value)?.user_id ?? null;
     },
     async create(u) {
-      return create.immediate(u);
+      return gc.run(() => create(u));
     },
     async enrich(accountId, userId, ids, profile) {
-      enrich.immediate(accountId, userId, ids, profile);
+      await gc.run(() => enrich(accountId, userId, ids, profile));
     },
     async summary(accountId, p) {
       const rows = pageQuery(p.orderBy, p.direction).all(accountId, p.perPage, (p.page - 1) * p.perPage);
