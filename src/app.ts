@@ -10,7 +10,7 @@ import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/ports.js';
 import { accountService, type AccountService } from './accounts/accounts.js';
 import { apiTokenService, type ApiTokenService } from './accounts/api-tokens.js';
-import { createHttpApp } from './http/create-http-app.js';
+import { createRequestListener } from './http/create-http-app.js';
 import { loadBehaviorCatalog } from './config/behavior-catalog.js';
 import { riskServices, type RiskServices } from './risk/index.js';
 import { ssfServices, type SsfServices } from './ssf/index.js';
@@ -99,12 +99,12 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       },
     });
     const drain = { active: false };
-    const app = createHttpApp({
+    const listener = createRequestListener({
       config, logger, metrics, accounts, tokens, risk, ssf, receiver, sources, storage, now,
       ready: () => storage.ping(),
       isDraining: () => drain.active,
     });
-    const server = http.createServer(app);
+    const server = http.createServer(listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { AccountService } from '../accounts/accounts.js';
 import type { ApiTokenService } from '../accounts/api-tokens.js';
@@ -23,6 +24,10 @@ import { receiverRouter } from './receiver/router.js';
 import type { ReceiverService } from '../receiver/receiver-service.js';
 import type { SourcesService } from '../sources/sources-service.js';
 import { sourcesRouter } from './sources/router.js';
+import { createHotPath } from './hot-path/hot-path.js';
+import { signalsRoute } from './hot-path/signals.js';
+import { sourceWebhookRoute } from './hot-path/source-webhook.js';
+import { setPushRoute } from './hot-path/set-push.js';
 
 /** What the HTTP layer needs from the rest of the app. */
 export interface HttpDeps {
@@ -53,11 +58,9 @@ export function createHttpApp(deps: HttpDeps): Express {
     next();
   });
   app.use(requestLog(deps.logger.child('http'), deps.metrics));
-  // JSON bodies only for JSON media types; other types (SETs, later) bring their own parsers.
-  const json = express.json({ limit: deps.config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
-  // SSF push receivers read their own body (a JWS, 64 KiB at most) and answer a JSON body with 415.
-  // Vendor webhooks read raw bytes too (their signatures cover them).
-  app.use((req, res, next) => (req.path.startsWith('/ssf-receiver/') || req.path.startsWith('/sources/') ? next() : json(req, res, next)));
+  // JSON bodies only for JSON media types. (SET push and vendor webhooks read their own bodies
+  // on the hot path.)
+  app.use(express.json({ limit: deps.config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
 
   // Every /client/v4/accounts/:account_id route: a valid token of that very account.
   const accountGuard = [authenticate(deps.tokens), requireOwnAccount];
@@ -66,13 +69,30 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(tokensRouter({ tokens: deps.tokens, storage: deps.storage, guard: accountGuard }));
   // Before the risk scoring router: its `/:user_id` route would take `/integrations`.
   app.use(integrationsRouter({ config: deps.config, storage: deps.storage, ssf: deps.ssf, now: deps.now, guard: accountGuard }));
-  app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard, onIngested: () => deps.ssf.kick() }));
+  app.use(riskScoringRouter({ risk: deps.risk, storage: deps.storage, now: deps.now, guard: accountGuard, onRiskChanged: () => deps.ssf.kick() }));
   app.use(ssfAdminRouter({ ssf: deps.ssf, storage: deps.storage, now: deps.now, guard: accountGuard }));
-  app.use(sourcesRouter({ sources: deps.sources, guard: accountGuard, bodyLimitBytes: deps.config.http.bodyLimitBytes, logger: deps.logger.child('source') }));
-  app.use(receiverRouter({ receiver: deps.receiver, guard: accountGuard, logger: deps.logger.child('receive') }));
+  app.use(sourcesRouter({ sources: deps.sources, guard: accountGuard }));
+  app.use(receiverRouter({ receiver: deps.receiver, guard: accountGuard }));
   app.use(transmitterRouter({ ssf: deps.ssf, tokens: deps.tokens, storage: deps.storage, publicUrl: deps.config.publicUrl, keyPrepublishSeconds: deps.config.ssf.keyPrepublishSeconds }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger.child('http')));
   return app;
+}
+
+/**
+ * The server's request listener: the hot path (signals, vendor webhooks, SET push; see
+ * src/http/hot-path) first, the express app for everything else.
+ */
+export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const app = createHttpApp(deps);
+  const bodyLimitBytes = deps.config.http.bodyLimitBytes;
+  const hot = createHotPath([
+    signalsRoute({ tokens: deps.tokens, ingest: deps.risk.ingest, bodyLimitBytes, onIngested: () => deps.ssf.kick() }),
+    sourceWebhookRoute({ sources: deps.sources, bodyLimitBytes, logger: deps.logger.child('source') }),
+    setPushRoute({ receiver: deps.receiver, logger: deps.logger.child('receive') }),
+  ], { logger: deps.logger.child('http'), metrics: deps.metrics, isDraining: deps.isDraining });
+  return (req, res) => {
+    if (!hot(req, res)) app(req, res);
+  };
 }

@@ -17,13 +17,12 @@ export interface CfMessage {
 
 /** Sends a success envelope `{success: true, errors: [], messages: [], result}`. */
 export function sendResult(res: Response, result: unknown, opts: { status?: number; resultInfo?: ResultInfo } = {}): void {
-  res.status(opts.status ?? 200).json({
-    success: true,
-    errors: [],
-    messages: [],
-    result,
-    ...(opts.resultInfo ? { result_info: opts.resultInfo } : {}),
-  });
+  res.status(opts.status ?? 200).json(successBody(result, opts.resultInfo));
+}
+
+/** The success envelope body. */
+export function successBody(result: unknown, resultInfo?: ResultInfo): Record<string, unknown> {
+  return { success: true, errors: [], messages: [], result, ...(resultInfo ? { result_info: resultInfo } : {}) };
 }
 
 /** The failure envelope body. */

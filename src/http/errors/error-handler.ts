@@ -24,7 +24,8 @@ function surfaceOf(req: Request, res: Response): ErrorSurface {
   return (res.locals.errorSurface as ErrorSurface | undefined) ?? (req.path.startsWith('/client/v4/') ? 'cloudflare' : 'oauth');
 }
 
-function render(e: ServiceError, surface: ErrorSurface, requestId: string): { body: unknown; headers: Record<string, string> } {
+/** The body and headers of an error on a surface (shared with the hot path). */
+export function renderError(e: ServiceError, surface: ErrorSurface, requestId: string): { body: unknown; headers: Record<string, string> } {
   const description = e.expose ? e.description : `internal error (request id ${requestId})`;
   switch (surface) {
     case 'cloudflare': {
@@ -42,6 +43,15 @@ function render(e: ServiceError, surface: ErrorSurface, requestId: string): { bo
   }
 }
 
+/** 5xx to the error log with its cause; 4xx at debug (they are the caller's to fix). */
+export function logError(logger: Logger, e: ServiceError, requestId: string, method: string, path: string): void {
+  if (e.status >= 500) {
+    logger.error('request failed', { request_id: requestId, method, path, error: e.cause ?? e });
+  } else {
+    logger.debug('request rejected', { request_id: requestId, status: e.status, code: e.code, description: e.description });
+  }
+}
+
 /** Unknown routes: 404 in the surface's format. */
 export const notFound: RequestHandler = (req) => {
   throw new ServiceError(404, 'no_route', `no route for ${req.method} ${req.path}`);
@@ -52,16 +62,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = toServiceError(err);
     const requestId = String(res.locals.requestId ?? '-');
-    if (e.status >= 500) {
-      logger.error('request failed', { request_id: requestId, method: req.method, path: req.path, error: e.cause ?? e });
-    } else {
-      logger.debug('request rejected', { request_id: requestId, status: e.status, code: e.code, description: e.description });
-    }
+    logError(logger, e, requestId, req.method, req.path);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    const { body, headers } = render(e, surfaceOf(req, res), requestId);
+    const { body, headers } = renderError(e, surfaceOf(req, res), requestId);
     res.status(e.status).set({ ...e.headers, ...headers, 'Cache-Control': 'no-store' }).json(body);
   };
 }

@@ -6,9 +6,13 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Gives every request an id (the caller's X-Request-Id when sane) and echoes it on the response. */
 export const requestId: RequestHandler = (req, res, next) => {
-  const given = req.get('x-request-id');
-  const id = given && SAFE_ID.test(given) ? given : randomUUID();
+  const id = requestIdFrom(req.get('x-request-id'));
   res.locals.requestId = id;
   res.setHeader('X-Request-Id', id);
   next();
 };
+
+/** The caller's X-Request-Id when sane, else a fresh UUID. */
+export function requestIdFrom(given: string | undefined): string {
+  return given && SAFE_ID.test(given) ? given : randomUUID();
+}

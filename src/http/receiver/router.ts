@@ -1,7 +1,6 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Principal } from '../../accounts/api-tokens.js';
 import { errors } from '../../domain/errors.js';
-import type { Logger } from '../../observability/logger.js';
 import type { ReceiverService } from '../../receiver/receiver-service.js';
 import type { Subscription } from '../../storage/inbound-ports.js';
 import { sendResult } from '../cloudflare/envelope.js';
@@ -20,7 +19,7 @@ const present = (s: Subscription, pushEndpoint: string) => ({
  * The receiver's two surfaces: the operator API (register transmitters, read what they sent,
  * scope ssf:admin) and the RFC 8935 push endpoint each subscription gets.
  */
-export function receiverRouter(deps: { receiver: ReceiverService; guard: RequestHandler[]; logger: Logger }): Router {
+export function receiverRouter(deps: { receiver: ReceiverService; guard: RequestHandler[] }): Router {
   const router = Router();
   const admin = [...deps.guard, requireScope('ssf:admin')];
   const actor = (res: { locals: Record<string, unknown> }) => `token:${(res.locals.principal as Principal).tokenId}`;
@@ -88,27 +87,7 @@ export function receiverRouter(deps: { receiver: ReceiverService; guard: Request
     });
   }
 
-  // RFC 8935 push endpoint: errors in its own format ({err, description} + Content-Language).
-  const surface: RequestHandler = (_req, res, next) => {
-    res.locals.errorSurface = 'set-push';
-    next();
-  };
-  const contentType: RequestHandler = (req, _res, next) => {
-    // RFC 8935 §2.1: the body is application/secevent+jwt.
-    if (!req.is('application/secevent+jwt')) throw errors.unsupportedMediaType('Content-Type must be application/secevent+jwt');
-    next();
-  };
-  route(router, '/ssf-receiver/:account_id/:subscription_id', {
-    post: [surface, contentType, express.text({ type: 'application/secevent+jwt', limit: '64kb' }), async (req, res) => {
-      const { account_id, subscription_id } = S.PushParams.parse(req.params);
-      const jws = typeof req.body === 'string' ? req.body.trim() : '';
-      const processIt = await deps.receiver.receive(account_id, subscription_id, jws, req.get('authorization'));
-      // RFC 8935 §2.2: 202 with an empty body once the SET is validated and stored; act afterwards.
-      res.status(202).end();
-      setImmediate(() => {
-        processIt().catch((err: unknown) => deps.logger.error('processing a received SET failed', { error: err }));
-      });
-    }],
-  });
+  // The RFC 8935 push endpoint's POST is served by the hot path (src/http/hot-path/set-push.ts).
+  route(router, '/ssf-receiver/:account_id/:subscription_id', {}, { servedElsewhere: ['post'] });
   return router;
 }

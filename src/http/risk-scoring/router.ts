@@ -12,7 +12,7 @@ import { requireScope } from '../middleware/authenticate.js';
 import { input, validate } from '../middleware/validate.js';
 import { route } from '../route.js';
 import * as S from './schema.js';
-import { presentBehavior, presentBehaviors, presentIngest, presentSettings, presentSummaryUser, presentUserDetail } from './presenters.js';
+import { presentBehavior, presentBehaviors, presentSettings, presentSummaryUser, presentUserDetail } from './presenters.js';
 
 const actorOf = (res: { locals: Record<string, unknown> }) => `token:${(res.locals.principal as Principal).tokenId}`;
 const BASE = '/client/v4/accounts/:account_id/zt_risk_scoring';
@@ -22,14 +22,13 @@ const BASE = '/client/v4/accounts/:account_id/zt_risk_scoring';
  * signals in, custom behaviors, and the decay setting. Static paths are registered before
  * `/:user_id` so they are never read as a user id.
  */
-export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; now: Clock; guard: RequestHandler[]; onIngested?: () => void }): Router {
+export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; now: Clock; guard: RequestHandler[]; onRiskChanged?: () => void }): Router {
   const router = Router();
   const scope = (s: Parameters<typeof requireScope>[0]) => [...deps.guard, requireScope(s)];
   const Account = { params: S.AccountParams };
   const PutBehaviors = { params: S.AccountParams, body: S.PutBehaviorsBody };
   const CustomPut = { params: S.BehaviorParams, body: S.PutCustomBehaviorBody };
   const CustomDelete = { params: S.BehaviorParams };
-  const Signals = { params: S.AccountParams, body: S.SignalsBody };
   const Summary = { params: S.AccountParams, query: S.SummaryQuery };
   const Settings = { params: S.AccountParams, body: S.SettingsBody };
   const Detail = { params: S.UserParams, query: S.UserQuery };
@@ -61,30 +60,8 @@ export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; 
       sendResult(res, null);
     }],
   });
-  route(router, `${BASE}/signals`, {
-    post: [...scope('risk:write'), validate(Signals), async (_req, res) => {
-      const { params, body } = input(res, Signals);
-      const result = await deps.risk.ingest(
-        params.account_id,
-        body.signals.map((s) => ({
-          id: s.id,
-          behavior: s.behavior,
-          user: {
-            id: s.user.id,
-            email: s.user.email,
-            name: s.user.name,
-            identifiers: s.user.identifiers?.map((i) => ('iss' in i ? { kind: 'iss_sub' as const, iss: i.iss, sub: i.sub } : { kind: i.type as never, value: i.value })),
-          },
-          occurredAt: s.occurred_at ? new Date(s.occurred_at) : undefined,
-          source: s.source ?? 'api',
-          details: s.details,
-        })),
-      );
-      // Changes are durable in the feed already; fan them out to streams without waiting for a tick.
-      if (result.changes.length) deps.onIngested?.();
-      sendResult(res, presentIngest(result));
-    }],
-  });
+  // POST …/signals is served by the hot path (src/http/hot-path/signals.ts).
+  route(router, `${BASE}/signals`, {}, { servedElsewhere: ['post'] });
   route(router, `${BASE}/summary`, {
     get: [...scope('pii:read'), validate(Summary), async (_req, res) => {
       const { params, query } = input(res, Summary);
@@ -120,7 +97,7 @@ export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; 
     post: [...scope('risk:write'), validate(Reset), async (_req, res) => {
       const { params } = input(res, Reset);
       await resetUser(deps.storage, deps.now, params.account_id, params.user_id, actorOf(res));
-      deps.onIngested?.();
+      deps.onRiskChanged?.();
       sendResult(res, null);
     }],
   });

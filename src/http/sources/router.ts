@@ -1,7 +1,6 @@
-import express, { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Principal } from '../../accounts/api-tokens.js';
-import type { Logger } from '../../observability/logger.js';
 import { SEALED_SETTINGS, type SourcesService } from '../../sources/sources-service.js';
 import type { Source } from '../../storage/source-ports.js';
 import { sendResult } from '../cloudflare/envelope.js';
@@ -26,8 +25,8 @@ const present = (s: Source, webhookUrl: string) => {
   return { id: s.id, type: s.type, name: s.name, settings, webhook_url: webhookUrl, created_at: s.createdAt.toISOString(), updated_at: s.updatedAt.toISOString() };
 };
 
-/** Sources API (scope sources:admin) and the vendor webhook endpoint every source gets. */
-export function sourcesRouter(deps: { sources: SourcesService; guard: RequestHandler[]; bodyLimitBytes: number; logger: Logger }): Router {
+/** Sources API (scope sources:admin) and the GET of the vendor webhook endpoint every source gets. */
+export function sourcesRouter(deps: { sources: SourcesService; guard: RequestHandler[] }): Router {
   const router = Router();
   const admin = [...deps.guard, requireScope('sources:admin')];
   const actor = (res: { locals: Record<string, unknown> }) => `token:${(res.locals.principal as Principal).tokenId}`;
@@ -73,26 +72,18 @@ export function sourcesRouter(deps: { sources: SourcesService; guard: RequestHan
     }],
   });
 
-  // The webhook: the raw bytes (signatures are over them), bounded; vendors get 204 quickly.
-  const raw = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
-  const request = (req: express.Request) => ({
-    method: req.method,
-    headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v])),
-    rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-    now: new Date(),
-  });
+  // The webhook's GET (Okta's one-time verification); its POST is served by the hot path
+  // (src/http/hot-path/source-webhook.ts).
   route(router, '/sources/:account_id/:source_id', {
     get: [async (req, res) => {
-      const r = await deps.sources.receiveGet(String(req.params.account_id), String(req.params.source_id), request(req));
+      const r = await deps.sources.receiveGet(String(req.params.account_id), String(req.params.source_id), {
+        method: req.method,
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v])),
+        rawBody: Buffer.alloc(0),
+        now: new Date(),
+      });
       res.status(r.status).json(r.body);
     }],
-    post: [raw, async (req, res) => {
-      const r = await deps.sources.receive(String(req.params.account_id), String(req.params.source_id), request(req));
-      res.status(204).end();
-      setImmediate(() => {
-        r.process().catch((err: unknown) => deps.logger.error('scoring source events failed', { error: err }));
-      });
-    }],
-  });
+  }, { servedElsewhere: ['post'] });
   return router;
 }

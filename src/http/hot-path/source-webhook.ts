@@ -1,0 +1,28 @@
+import type { Logger } from '../../observability/logger.js';
+import type { SourcesService } from '../../sources/sources-service.js';
+import type { HotRoute } from './hot-path.js';
+
+/**
+ * `POST /sources/{account_id}/{source_id}`: a vendor webhook delivery (sources issue). The raw
+ * bytes, bounded, go to the source's adapter (signatures are over them); the delivery is stored
+ * before the 204, and scored after it (Okta waits 3 s at most).
+ */
+export function sourceWebhookRoute(deps: { sources: SourcesService; bodyLimitBytes: number; logger: Logger }): HotRoute {
+  return {
+    method: 'POST',
+    pattern: /^\/sources\/([^/]+)\/([^/]+)\/?$/i,
+    label: '/sources/:account_id/:source_id',
+    surface: 'oauth',
+    async handle(x, [accountId, sourceId]) {
+      const rawBody = await x.readBody(deps.bodyLimitBytes);
+      const headers: Record<string, string | undefined> = {};
+      for (const name of Object.keys(x.req.headers)) headers[name] = x.header(name);
+      const r = await deps.sources.receive(accountId!, sourceId!, { method: 'POST', headers, rawBody, now: new Date() });
+      x.account = accountId;
+      x.empty(204);
+      setImmediate(() => {
+        r.process().catch((err: unknown) => deps.logger.error('scoring source events failed', { error: err }));
+      });
+    },
+  };
+}
