@@ -12,10 +12,19 @@ export interface SecretBox {
   open(sealed: string, context: string): Buffer;
 }
 
-/** A SecretBox under `key` (32 bytes). */
+/** How many opened secrets are remembered (webhook and push secrets are opened on every request). */
+const OPENED_CACHE = 512;
+
+/**
+ * A SecretBox under `key` (32 bytes). Successful opens are remembered by (context, ciphertext):
+ * a hot webhook opens its secret once, not on every delivery. A changed or rotated secret is a
+ * new ciphertext, so nothing stale is ever returned; the plaintexts stay in this process's
+ * memory, where they are used anyway.
+ */
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('secret box key must be 32 bytes');
-  return {
+  const opened = new Map<string, Buffer>();
+  const box: SecretBox = {
     seal(plaintext, context) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -32,6 +41,19 @@ export function createSecretBox(key: Buffer): SecretBox {
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
+    },
+  };
+  return {
+    seal: box.seal,
+    open(sealed, context) {
+      const k = `${context}\n${sealed}`;
+      let plain = opened.get(k);
+      if (!plain) {
+        plain = box.open(sealed, context);
+        if (opened.size >= OPENED_CACHE) opened.clear();
+        opened.set(k, plain);
+      }
+      return Buffer.from(plain); // a copy: callers may not change what others get
     },
   };
 }

@@ -54,6 +54,18 @@ describe('secret box', () => {
     expect(() => createSecretBox(randomBytes(32)).open(sealed, 'acme/a')).toThrow();
     expect(() => box.open('garbage', 'acme/a')).toThrow(/not a sealed secret/);
   });
+
+  it('remembers what it opened without weakening the checks: context and ciphertext both have to match again', () => {
+    const sealed = box.seal('hot-webhook-secret', 'acme/sources/1/secret');
+    const first = box.open(sealed, 'acme/sources/1/secret');
+    first.fill(0); // a caller scribbling on its copy changes nothing for the next caller
+    expect(box.open(sealed, 'acme/sources/1/secret').toString()).toBe('hot-webhook-secret');
+    expect(() => box.open(sealed, 'globex/sources/1/secret')).toThrow();
+    const parts = sealed.split('.');
+    const tag = Buffer.from(parts[2]!, 'base64url');
+    tag[0] = tag[0]! ^ 1;
+    expect(() => box.open([parts[0], parts[1], tag.toString('base64url'), parts[3]].join('.'), 'acme/sources/1/secret')).toThrow();
+  });
 });
 
 describe('API token material', () => {
