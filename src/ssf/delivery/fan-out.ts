@@ -4,7 +4,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Storage } from '../../storage/ports.js';
 import type { UserRecord } from '../../storage/risk-ports.js';
 import type { Stream } from '../../storage/ssf-ports.js';
-import { draftsForChange, userSubject } from '../set/build-set.js';
+import { draftsForChange, userSubject, type SetDraft } from '../set/build-set.js';
 import { streamSubjects, subjectsMatch, type Subject } from '../subjects.js';
 import type { Enqueue } from './enqueue.js';
 
@@ -55,6 +55,7 @@ export async function fanOutOnce(deps: {
   const subjectsOf = new Map<string, { added: Subject[]; removed: Subject[] }>();
   const defaults = new Map<string, 'ALL' | 'NONE'>();
   const device = new Set(deps.catalog.filter((b) => b.device).map((b) => b.id));
+  const bySubject = new Map<string, Array<{ stream: Stream; draft: SetDraft; sourceId: string }>>();
   for (const change of changes) {
     const a = change.accountId;
     if (!streamsOf.has(a)) {
@@ -81,9 +82,23 @@ export async function fanOutOnce(deps: {
         continue;
       }
       const drafts = draftsForChange(change, user, stream, deps.issuerOf(a), deps.now(), { deviceBehavior: change.behaviorId !== null && device.has(change.behaviorId) });
-      for (const d of drafts) await deps.enqueue(stream, d, `${change.id}:${d.eventType}`);
+      for (const d of drafts) {
+        const key = `${a}/${stream.streamId}/${d.subjectKey}`;
+        let queue = bySubject.get(key);
+        if (!queue) bySubject.set(key, (queue = []));
+        queue.push({ stream, draft: d, sourceId: `${change.id}:${d.eventType}` });
+      }
     }
   }
+  // Signing and queueing run concurrently across subjects (RS256 signs on the crypto thread pool;
+  // the outbox writes share commits) and in change order within one subject of one stream, the
+  // order its SETs must be delivered in.
+  const done = await Promise.allSettled([...bySubject.values()].map(async (queue) => {
+    for (const j of queue) await deps.enqueue(j.stream, j.draft, j.sourceId);
+  }));
+  // Not acknowledged: the next pass re-runs these changes; the outbox keeps what it already holds.
+  const failed = done.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   await deps.storage.risk.ackChanges(changes.map((c) => c.id), deps.now());
   return changes.length;
 }
