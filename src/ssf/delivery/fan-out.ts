@@ -62,6 +62,7 @@ export async function fanOutOnce(deps: {
       streamsOf.set(a, await deps.storage.streams.listDeliverable(a));
       defaults.set(a, (await deps.storage.accounts.get(a))?.settings.ssfDefaultSubjects ?? 'ALL');
     }
+    if (!streamsOf.get(a)!.length) continue; // no stream to send to: nothing to look up or sign
     const user = await deps.storage.users.get(a, change.userId);
     if (!user) continue;
     const candidates = candidateSubjects(user);
