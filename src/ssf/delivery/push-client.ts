@@ -14,6 +14,17 @@ export type PushOutcome =
 const PERMANENT = new Set(['invalid_request', 'invalid_key', 'invalid_issuer', 'invalid_audience']);
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
+/**
+ * Connections to receivers are kept alive and reused: a push to Okta or any https receiver
+ * otherwise pays a TCP and TLS handshake per SET. Outbound rules still hold — every new
+ * connection's address goes through the guarded lookup, and a kept connection is one that
+ * passed it. Idle connections do not keep the process alive (Node unrefs free sockets).
+ */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16, scheduling: 'lifo' }),
+};
+
 /** Parses Retry-After (seconds or an HTTP date), bounded to one hour. */
 function retryAfter(header: string | undefined, now: number): number | undefined {
   if (!header) return undefined;
@@ -29,7 +40,7 @@ function retryAfter(header: string | undefined, now: number): number | undefined
 export function pushSet(
   url: string,
   set: string,
-  opts: { authorization: string | null; timeoutMs: number; allowPrivateNetwork: boolean },
+  opts: { authorization: string | null; timeoutMs: number; allowPrivateNetwork: boolean; isRetryOnFreshConnection?: boolean },
 ): Promise<PushOutcome> {
   return new Promise((resolve) => {
     let target: URL;
@@ -62,7 +73,7 @@ export function pushSet(
         resolve(o);
       }
     };
-    const req = client.request(target, { method: 'POST', headers, lookup: guardedLookup(opts.allowPrivateNetwork), timeout: opts.timeoutMs, agent: false }, (res) => {
+    const req = client.request(target, { method: 'POST', headers, lookup: guardedLookup(opts.allowPrivateNetwork), timeout: opts.timeoutMs, agent: agents[target.protocol as 'http:' | 'https:'] }, (res) => {
       const status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
       let size = 0;
@@ -106,7 +117,12 @@ export function pushSet(
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ESSRF') done({ kind: 'permanent', error: e.message });
-      else done({ kind: 'retry', error: `network error: ${e.code ?? e.message}` });
+      // A kept-alive connection the receiver had just closed: not the receiver failing, so the
+      // SET goes again at once on a new connection instead of waiting out a backoff.
+      else if (req.reusedSocket && e.code === 'ECONNRESET' && !opts.isRetryOnFreshConnection && !settled) {
+        settled = true;
+        resolve(pushSet(url, set, { ...opts, isRetryOnFreshConnection: true }));
+      } else done({ kind: 'retry', error: `network error: ${e.code ?? e.message}` });
     });
     req.end(set);
   });
