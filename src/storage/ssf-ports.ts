@@ -111,7 +111,10 @@ export interface OutboxEntry {
   readonly accountId: string;
   readonly streamId: string;
   readonly jti: string;
-  /** Order within the stream. Assigned by the store. */
+  /**
+   * Order within the stream. Assigned by the store: a SET queued after another one was queued
+   * has a larger seq, also when different instances sharing the store queued them.
+   */
   readonly seq: number;
   /** Compact JWS. */
   readonly set: string;

@@ -129,8 +129,11 @@ export function describeIntegrationStoreContract(name: string, makeStorage: () =
   });
 }
 
-/** The push-delivery side of the OutboxStore. */
-export function describeOutboxPushContract(name: string, makeStorage: () => Promise<Storage>): void {
+/**
+ * The push-delivery side of the OutboxStore. `makeInstances` opens two stores on one fresh
+ * database, as two riskwire instances sharing it would.
+ */
+export function describeOutboxPushContract(name: string, makeStorage: () => Promise<Storage>, makeInstances: () => Promise<[Storage, Storage]>): void {
   describe(`${name}: OutboxStore push contract`, () => {
     let s: Storage;
     let a: string;
@@ -175,6 +178,35 @@ export function describeOutboxPushContract(name: string, makeStorage: () => Prom
       expect(again?.jti).toBe(e!.jti);
       expect(await s.outbox.finish(e!.jti, 'w1', 'delivered', null, later(2001))).toBe(false);
       expect(await s.outbox.finish(e!.jti, 'w2', 'delivered', null, later(2002))).toBe(true);
+    });
+
+    it('SETs queued by two instances at once get distinct seqs, growing in the order each instance queued them', async () => {
+      const [one, two] = await makeInstances();
+      try {
+        const acct = anAccount().id;
+        const st = aStream(acct, { delivery: { method: PUSH, endpointUrl: 'https://r.example.com/events', authorizationHeaderSealed: null } });
+        await one.streams.insert(st);
+        // Per-subject order rests on this: a SET about a subject is queued after the previous one was.
+        const queue = async (s: Storage, tag: string) => {
+          const jtis: string[] = [];
+          for (let i = 0; i < 15; i++) {
+            const jti = rid('j');
+            await s.outbox.enqueue({ accountId: acct, streamId: st.streamId, jti, set: `set-${tag}${i}`, subjectKey: `user:${tag}`, eventType: 'e', sourceId: `${tag}${i}`, createdAt: T0 });
+            jtis.push(jti);
+          }
+          return jtis;
+        };
+        const lists = await Promise.all([queue(one, 'a'), queue(two, 'b')]);
+        const seqOf = new Map((await one.outbox.pending(acct, st.streamId, 100)).map((e) => [e.jti, e.seq]));
+        expect(new Set(seqOf.values()).size).toBe(30);
+        for (const jtis of lists) {
+          const seqs = jtis.map((j) => seqOf.get(j)!);
+          expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+        }
+      } finally {
+        await one.close();
+        await two.close();
+      }
     });
 
     it('claims nothing for paused, disabled or poll streams', async () => {

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import type { OutboxEntry, OutboxStore } from '../ssf-ports.js';
 import { isDuplicateKey } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { monotonicSequence } from './sequence.js';
 
 const nullable = <T>(v: T | undefined | null): T | null => (v === undefined ? null : v);
 
@@ -24,14 +25,13 @@ const toOutbox = (d: OutboxDoc): OutboxEntry => ({
   sourceId: d.source_id, createdAt: d.created_at, state: d.state, attempts: d.attempts, nextAttemptAt: d.next_attempt_at, lastError: nullable(d.last_error),
 });
 
-/** OutboxStore on MongoDB: one document per SET, keyed by jti; seq from a counter. */
+/** OutboxStore on MongoDB: one document per SET, keyed by jti; seq from a sequence that grows across instances. */
 export function mongoOutboxStore(db: Db): OutboxStore {
   const col = db.collection<OutboxDoc>('outbox');
   const streams = db.collection<{ account_id: string; stream_id: string; status: string; delivery_method: string }>('streams');
-  const counters = db.collection<{ _id: string; value: number }>('counters');
+  // SETs about one subject go out in seq order, so seq must grow across instances (sequence.ts).
+  const seq = monotonicSequence(db, 'outbox_seq');
   const lock = new KeyedMutex();
-  const nextSeq = () =>
-    lock.run('outbox_seq', async () => (await counters.findOneAndUpdate({ _id: 'outbox_seq' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' }))!.value);
   const finish = async (state: OutboxEntry['state'], accountId: string, streamId: string, items: ReadonlyArray<{ jti: string; error: string | null }>, at: Date) => {
     let n = 0;
     for (const i of items) {
@@ -45,7 +45,7 @@ export function mongoOutboxStore(db: Db): OutboxStore {
     async enqueue(e) {
       try {
         await col.insertOne({
-          _id: e.jti, seq: await nextSeq(), account_id: e.accountId, stream_id: e.streamId, set_jwt: e.set, subject_key: e.subjectKey, event_type: e.eventType,
+          _id: e.jti, seq: await seq.next(), account_id: e.accountId, stream_id: e.streamId, set_jwt: e.set, subject_key: e.subjectKey, event_type: e.eventType,
           source_id: e.sourceId, created_at: e.createdAt, state: 'pending', attempts: 0, next_attempt_at: e.createdAt, last_error: null, done_at: null,
           lease_owner: null, lease_until: null,
         });
