@@ -151,7 +151,9 @@ export interface OutboxStore {
    * Leases up to `limit` SETs due for a push attempt to `owner` until `leaseUntil`: pending, due
    * (`nextAttemptAt` ≤ now), not leased by a live lease, on an enabled push stream, and the oldest
    * pending SET of its (stream, subject) — so SETs about one subject go out in order and a later
-   * one waits while an earlier one is retrying. Oldest first.
+   * one waits while an earlier one is retrying. Oldest first. Workers on several instances
+   * sharing the store may claim at once: a SET is never leased to two owners while a lease on it
+   * is live, and an expired lease is taken over by one claimer only.
    */
   claimDue(now: Date, owner: string, leaseUntil: Date, limit: number): Promise<OutboxEntry[]>;
   /** A failed attempt: back to pending for `nextAttemptAt`, attempts + 1, lease released. False unless `owner` holds the lease. */

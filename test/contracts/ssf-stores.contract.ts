@@ -209,6 +209,44 @@ export function describeOutboxPushContract(name: string, makeStorage: () => Prom
       }
     });
 
+    it('workers of two instances claiming at once never lease one SET twice, nor take over one expired lease twice', async () => {
+      const [one, two] = await makeInstances();
+      try {
+        const acct = anAccount().id;
+        const st = aStream(acct, { delivery: { method: PUSH, endpointUrl: 'https://r.example.com/events', authorizationHeaderSealed: null } });
+        await one.streams.insert(st);
+        const all = new Set<string>();
+        for (let i = 0; i < 30; i++) {
+          const jti = rid('j');
+          all.add(jti);
+          await (i % 2 ? two : one).outbox.enqueue({ accountId: acct, streamId: st.streamId, jti, set: `set-${i}`, subjectKey: `user:${i}`, eventType: 'e', sourceId: `c${i}`, createdAt: T0 });
+        }
+        /** Four workers, two per instance, claim at the same moment; then one more picks up what the race left. */
+        const round = async (at: number, until: number, tag: string) => {
+          const owners = [`${tag}1`, `${tag}2`, `${tag}3`, `${tag}4`];
+          const batches = await Promise.all(owners.map((o, k) => (k % 2 ? two : one).outbox.claimDue(later(at), o, later(until), 10)));
+          const rest = await one.outbox.claimDue(later(at + 1), `${tag}5`, later(until), 100);
+          return [...batches.flatMap((b, k) => b.map((e) => ({ jti: e.jti, owner: owners[k]! }))), ...rest.map((e) => ({ jti: e.jti, owner: `${tag}5` }))];
+        };
+        const first = await round(1, 1000, 'w');
+        expect(first).toHaveLength(all.size);
+        expect(new Set(first.map((c) => c.jti))).toEqual(all);
+        // Every lease has expired: the instances take them over, again each SET once.
+        const taken = await round(2000, 60_000, 't');
+        expect(taken).toHaveLength(all.size);
+        expect(new Set(taken.map((c) => c.jti))).toEqual(all);
+        // Only the new holder can finish a SET; its first holder cannot any more.
+        const c = taken[0]!;
+        const before = first.find((f) => f.jti === c.jti)!;
+        await expect(two.outbox.finish(c.jti, before.owner, 'delivered', null, later(2002))).resolves.toBe(false);
+        await expect(one.outbox.finish(c.jti, c.owner, 'delivered', null, later(2003))).resolves.toBe(true);
+        await expect(two.outbox.claimDue(later(70_000), 'late', later(80_000), 100)).resolves.toHaveLength(all.size - 1);
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+
     it('claims nothing for paused, disabled or poll streams', async () => {
       for (const over of [{ status: 'paused' as const }, { status: 'disabled' as const }]) {
         const st = await pushStream(over);

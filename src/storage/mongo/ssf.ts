@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import type { Receiver, ReceiverStore, SigningKey, SigningKeyStore, Stream, StreamStore } from '../ssf-ports.js';
 import { isDuplicateKey } from './errors.js';
 import { ensureOutboxIndexes } from './outbox.js';
+import { outboxLeases } from './outbox-leases.js';
 
 /** Indexes the transmitter's collections rely on. */
 export async function ensureSsfIndexes(db: Db): Promise<void> {
@@ -83,6 +84,7 @@ export function mongoStreamStore(db: Db): StreamStore {
   const col = db.collection<StreamDoc>('streams');
   const subjects = db.collection<{ _id: string; account_id: string; stream_id: string; key: string; subject: Record<string, unknown> }>('stream_subjects');
   const outbox = db.collection('outbox');
+  const leases = outboxLeases(db);
   const key = (a: string, s: string) => `${a}:${s}`;
   return {
     async insert(s) {
@@ -107,6 +109,7 @@ export function mongoStreamStore(db: Db): StreamStore {
       const gone = (await col.deleteOne({ _id: key(accountId, streamId) })).deletedCount === 1;
       await subjects.deleteMany({ account_id: accountId, stream_id: streamId });
       await outbox.deleteMany({ account_id: accountId, stream_id: streamId });
+      await leases.dropStream(accountId, streamId);
       return gone;
     },
     async addSubject(accountId, streamId, k, subject) {
