@@ -190,6 +190,13 @@ export interface Integration {
 export interface IntegrationStore {
   insert(i: Integration): Promise<void>;
   get(accountId: string, id: string): Promise<Integration | null>;
+  /**
+   * The integration with this id, in whichever account holds it, or null. Only for the public
+   * configuration document under Cloudflare's URL shape, which names no account (vendors
+   * reference §1.8). Ids are UUIDs riskwire generates, so one id is one integration; should two
+   * accounts ever hold the same id, null: an ambiguous id must not pick one account's document.
+   */
+  getById(id: string): Promise<Integration | null>;
   /** The account's integration with this reference id (the first created, if several), or null. */
   getByReference(accountId: string, referenceId: string): Promise<Integration | null>;
   /** The account's integrations, oldest first. */

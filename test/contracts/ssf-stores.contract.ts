@@ -126,6 +126,21 @@ export function describeIntegrationStoreContract(name: string, makeStorage: () =
       await expect(s.integrations.delete(a, i.id)).resolves.toBe(false);
       await expect(s.integrations.update(updated)).resolves.toBe(false);
     });
+
+    it('getById finds an integration in whichever account holds it; unknown, deleted or ambiguous ids are null', async () => {
+      const i = { accountId: a, id: rid('i'), integrationType: 'Okta' as const, tenantUrl: 'https://acme.okta.com', referenceId: null, active: false, streamId: 'st-1', createdAt: at('2026-01-01T00:00:00.000Z') };
+      const elsewhere = { ...i, accountId: anAccount().id, id: rid('i') };
+      await s.integrations.insert(i);
+      await s.integrations.insert(elsewhere);
+      await expect(s.integrations.getById(i.id)).resolves.toEqual(i);
+      await expect(s.integrations.getById(elsewhere.id)).resolves.toEqual(elsewhere);
+      await expect(s.integrations.getById(rid('i'))).resolves.toBeNull();
+      // One id in two accounts names neither: the public document must not pick an account.
+      await s.integrations.insert({ ...i, accountId: anAccount().id });
+      await expect(s.integrations.getById(i.id)).resolves.toBeNull();
+      await s.integrations.delete(elsewhere.accountId, elsewhere.id);
+      await expect(s.integrations.getById(elsewhere.id)).resolves.toBeNull();
+    });
   });
 }
 

@@ -7,7 +7,7 @@ import { sqliteBehaviorStore } from './behaviors.js';
 import { sqliteUserStore } from './users.js';
 import { sqliteRiskStore } from './risk.js';
 import { sqliteOutboxStore, sqliteReceiverStore, sqliteSigningKeyStore, sqliteStreamStore } from './ssf.js';
-import { sqliteIntegrationStore } from './integrations.js';
+import { sqliteIntegrationById, sqliteIntegrationStore } from './integrations.js';
 import { sqliteReceivedSetStore, sqliteSubscriptionStore } from './inbound.js';
 import { sqliteSourceStore } from './sources.js';
 
@@ -27,7 +27,7 @@ export function openSqliteStorage(file: string, opts: { synchronous?: 'normal' |
     receivers: sqliteReceiverStore(db),
     streams: sqliteStreamStore(db),
     outbox: sqliteOutboxStore(db),
-    integrations: sqliteIntegrationStore(db),
+    integrations: { ...sqliteIntegrationStore(db), ...sqliteIntegrationById(db) },
     subscriptions: sqliteSubscriptionStore(db),
     receivedSets: sqliteReceivedSetStore(db),
     sources: sqliteSourceStore(db),
