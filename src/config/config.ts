@@ -31,5 +31,7 @@ export interface Config {
     readonly backoffBaseMs: number;
     readonly backoffMaxMs: number;
     readonly concurrency: number;
+    /** How long a claimed SET stays leased to this instance (RISKWIRE_PUSH_LEASE_MS). */
+    readonly leaseMs: number;
   };
 }

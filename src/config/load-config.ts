@@ -61,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       backoffBaseMs: e.RISKWIRE_PUSH_BACKOFF_BASE_MS,
       backoffMaxMs: e.RISKWIRE_PUSH_BACKOFF_MAX_MS,
       concurrency: e.RISKWIRE_PUSH_CONCURRENCY,
+      leaseMs: e.RISKWIRE_PUSH_LEASE_MS ?? e.RISKWIRE_PUSH_TIMEOUT_MS * 2 + 5000,
     },
   };
   return deepFreeze(config);

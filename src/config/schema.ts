@@ -72,6 +72,13 @@ export const EnvSchema = z
     RISKWIRE_PUSH_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
     /** Longest retry delay, ms. Default 300000. */
     RISKWIRE_PUSH_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
+    /**
+     * How long a push worker holds a leased SET before another instance may take it over, ms.
+     * Default 2 × RISKWIRE_PUSH_TIMEOUT_MS + 5000: a live worker always finishes (or gives up on)
+     * an attempt well inside its lease, so only a dead or frozen instance loses one. Must exceed
+     * RISKWIRE_PUSH_TIMEOUT_MS. Shorter leases hand over a dead instance's SETs sooner.
+     */
+    RISKWIRE_PUSH_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
     /** Push attempts in flight at once per instance. Default 32. */
     RISKWIRE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
     /** Folder of declarative stream files (streams/*.json) applied at start. Default: the repository's streams/. */
@@ -88,6 +95,16 @@ export const EnvSchema = z
         code: 'custom',
         path: ['RISKWIRE_BOOTSTRAP_TOKEN'],
         message: 'RISKWIRE_BOOTSTRAP_ACCOUNT and RISKWIRE_BOOTSTRAP_TOKEN must be set together',
+      });
+    }
+    // A lease shorter than an attempt expires while the attempt is still running: another
+    // instance would send the same SET again in the normal case.
+    const timeout = env.RISKWIRE_PUSH_TIMEOUT_MS;
+    if (env.RISKWIRE_PUSH_LEASE_MS !== undefined && env.RISKWIRE_PUSH_LEASE_MS <= timeout) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RISKWIRE_PUSH_LEASE_MS'],
+        message: `must be longer than RISKWIRE_PUSH_TIMEOUT_MS (${timeout})`,
       });
     }
   });

@@ -111,7 +111,10 @@ export interface OutboxEntry {
   readonly accountId: string;
   readonly streamId: string;
   readonly jti: string;
-  /** Order within the stream. Assigned by the store. */
+  /**
+   * Order within the stream. Assigned by the store: a SET queued after another one was queued
+   * has a larger seq, also when different instances sharing the store queued them.
+   */
   readonly seq: number;
   /** Compact JWS. */
   readonly set: string;
@@ -148,7 +151,9 @@ export interface OutboxStore {
    * Leases up to `limit` SETs due for a push attempt to `owner` until `leaseUntil`: pending, due
    * (`nextAttemptAt` ≤ now), not leased by a live lease, on an enabled push stream, and the oldest
    * pending SET of its (stream, subject) — so SETs about one subject go out in order and a later
-   * one waits while an earlier one is retrying. Oldest first.
+   * one waits while an earlier one is retrying. Oldest first. Workers on several instances
+   * sharing the store may claim at once: a SET is never leased to two owners while a lease on it
+   * is live, and an expired lease is taken over by one claimer only.
    */
   claimDue(now: Date, owner: string, leaseUntil: Date, limit: number): Promise<OutboxEntry[]>;
   /** A failed attempt: back to pending for `nextAttemptAt`, attempts + 1, lease released. False unless `owner` holds the lease. */
@@ -185,6 +190,13 @@ export interface Integration {
 export interface IntegrationStore {
   insert(i: Integration): Promise<void>;
   get(accountId: string, id: string): Promise<Integration | null>;
+  /**
+   * The integration with this id, in whichever account holds it, or null. Only for the public
+   * configuration document under Cloudflare's URL shape, which names no account (vendors
+   * reference §1.8). Ids are UUIDs riskwire generates, so one id is one integration; should two
+   * accounts ever hold the same id, null: an ambiguous id must not pick one account's document.
+   */
+  getById(id: string): Promise<Integration | null>;
   /** The account's integration with this reference id (the first created, if several), or null. */
   getByReference(accountId: string, referenceId: string): Promise<Integration | null>;
   /** The account's integrations, oldest first. */

@@ -68,6 +68,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://x.example.com' })).toThrow(ConfigError);
   });
 
+  it('derives the push lease from the push timeout unless given, and refuses one no longer than an attempt', () => {
+    expect(loadConfig({}).push.leaseMs).toBe(25_000);
+    expect(loadConfig({ RISKWIRE_PUSH_TIMEOUT_MS: '1000' }).push.leaseMs).toBe(7000);
+    expect(loadConfig({ RISKWIRE_PUSH_TIMEOUT_MS: '1000', RISKWIRE_PUSH_LEASE_MS: '3000' }).push.leaseMs).toBe(3000);
+    expect(() => loadConfig({ RISKWIRE_PUSH_TIMEOUT_MS: '5000', RISKWIRE_PUSH_LEASE_MS: '5000' })).toThrow(/RISKWIRE_PUSH_LEASE_MS.*longer than RISKWIRE_PUSH_TIMEOUT_MS/);
+  });
+
   it('returns a deeply frozen object', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);

@@ -126,11 +126,29 @@ export function describeIntegrationStoreContract(name: string, makeStorage: () =
       await expect(s.integrations.delete(a, i.id)).resolves.toBe(false);
       await expect(s.integrations.update(updated)).resolves.toBe(false);
     });
+
+    it('getById finds an integration in whichever account holds it; unknown, deleted or ambiguous ids are null', async () => {
+      const i = { accountId: a, id: rid('i'), integrationType: 'Okta' as const, tenantUrl: 'https://acme.okta.com', referenceId: null, active: false, streamId: 'st-1', createdAt: at('2026-01-01T00:00:00.000Z') };
+      const elsewhere = { ...i, accountId: anAccount().id, id: rid('i') };
+      await s.integrations.insert(i);
+      await s.integrations.insert(elsewhere);
+      await expect(s.integrations.getById(i.id)).resolves.toEqual(i);
+      await expect(s.integrations.getById(elsewhere.id)).resolves.toEqual(elsewhere);
+      await expect(s.integrations.getById(rid('i'))).resolves.toBeNull();
+      // One id in two accounts names neither: the public document must not pick an account.
+      await s.integrations.insert({ ...i, accountId: anAccount().id });
+      await expect(s.integrations.getById(i.id)).resolves.toBeNull();
+      await s.integrations.delete(elsewhere.accountId, elsewhere.id);
+      await expect(s.integrations.getById(elsewhere.id)).resolves.toBeNull();
+    });
   });
 }
 
-/** The push-delivery side of the OutboxStore. */
-export function describeOutboxPushContract(name: string, makeStorage: () => Promise<Storage>): void {
+/**
+ * The push-delivery side of the OutboxStore. `makeInstances` opens two stores on one fresh
+ * database, as two riskwire instances sharing it would.
+ */
+export function describeOutboxPushContract(name: string, makeStorage: () => Promise<Storage>, makeInstances: () => Promise<[Storage, Storage]>): void {
   describe(`${name}: OutboxStore push contract`, () => {
     let s: Storage;
     let a: string;
@@ -175,6 +193,73 @@ export function describeOutboxPushContract(name: string, makeStorage: () => Prom
       expect(again?.jti).toBe(e!.jti);
       expect(await s.outbox.finish(e!.jti, 'w1', 'delivered', null, later(2001))).toBe(false);
       expect(await s.outbox.finish(e!.jti, 'w2', 'delivered', null, later(2002))).toBe(true);
+    });
+
+    it('SETs queued by two instances at once get distinct seqs, growing in the order each instance queued them', async () => {
+      const [one, two] = await makeInstances();
+      try {
+        const acct = anAccount().id;
+        const st = aStream(acct, { delivery: { method: PUSH, endpointUrl: 'https://r.example.com/events', authorizationHeaderSealed: null } });
+        await one.streams.insert(st);
+        // Per-subject order rests on this: a SET about a subject is queued after the previous one was.
+        const queue = async (s: Storage, tag: string) => {
+          const jtis: string[] = [];
+          for (let i = 0; i < 15; i++) {
+            const jti = rid('j');
+            await s.outbox.enqueue({ accountId: acct, streamId: st.streamId, jti, set: `set-${tag}${i}`, subjectKey: `user:${tag}`, eventType: 'e', sourceId: `${tag}${i}`, createdAt: T0 });
+            jtis.push(jti);
+          }
+          return jtis;
+        };
+        const lists = await Promise.all([queue(one, 'a'), queue(two, 'b')]);
+        const seqOf = new Map((await one.outbox.pending(acct, st.streamId, 100)).map((e) => [e.jti, e.seq]));
+        expect(new Set(seqOf.values()).size).toBe(30);
+        for (const jtis of lists) {
+          const seqs = jtis.map((j) => seqOf.get(j)!);
+          expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+        }
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+
+    it('workers of two instances claiming at once never lease one SET twice, nor take over one expired lease twice', async () => {
+      const [one, two] = await makeInstances();
+      try {
+        const acct = anAccount().id;
+        const st = aStream(acct, { delivery: { method: PUSH, endpointUrl: 'https://r.example.com/events', authorizationHeaderSealed: null } });
+        await one.streams.insert(st);
+        const all = new Set<string>();
+        for (let i = 0; i < 30; i++) {
+          const jti = rid('j');
+          all.add(jti);
+          await (i % 2 ? two : one).outbox.enqueue({ accountId: acct, streamId: st.streamId, jti, set: `set-${i}`, subjectKey: `user:${i}`, eventType: 'e', sourceId: `c${i}`, createdAt: T0 });
+        }
+        /** Four workers, two per instance, claim at the same moment; then one more picks up what the race left. */
+        const round = async (at: number, until: number, tag: string) => {
+          const owners = [`${tag}1`, `${tag}2`, `${tag}3`, `${tag}4`];
+          const batches = await Promise.all(owners.map((o, k) => (k % 2 ? two : one).outbox.claimDue(later(at), o, later(until), 10)));
+          const rest = await one.outbox.claimDue(later(at + 1), `${tag}5`, later(until), 100);
+          return [...batches.flatMap((b, k) => b.map((e) => ({ jti: e.jti, owner: owners[k]! }))), ...rest.map((e) => ({ jti: e.jti, owner: `${tag}5` }))];
+        };
+        const first = await round(1, 1000, 'w');
+        expect(first).toHaveLength(all.size);
+        expect(new Set(first.map((c) => c.jti))).toEqual(all);
+        // Every lease has expired: the instances take them over, again each SET once.
+        const taken = await round(2000, 60_000, 't');
+        expect(taken).toHaveLength(all.size);
+        expect(new Set(taken.map((c) => c.jti))).toEqual(all);
+        // Only the new holder can finish a SET; its first holder cannot any more.
+        const c = taken[0]!;
+        const before = first.find((f) => f.jti === c.jti)!;
+        await expect(two.outbox.finish(c.jti, before.owner, 'delivered', null, later(2002))).resolves.toBe(false);
+        await expect(one.outbox.finish(c.jti, c.owner, 'delivered', null, later(2003))).resolves.toBe(true);
+        await expect(two.outbox.claimDue(later(70_000), 'late', later(80_000), 100)).resolves.toHaveLength(all.size - 1);
+      } finally {
+        await one.close();
+        await two.close();
+      }
     });
 
     it('claims nothing for paused, disabled or poll streams', async () => {

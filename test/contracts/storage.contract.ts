@@ -11,9 +11,11 @@ import { describeIntegrationStoreContract, describeOutboxPushContract, describeS
 
 /**
  * Every port's contract, for one adapter. `makeStorage` must return a fresh, empty store each
- * call. Later ports add their contract here, so both adapters pick it up.
+ * call; `makeInstances` two stores opened separately on one fresh, empty database, as two
+ * riskwire instances would open it. Later ports add their contract here, so both adapters pick
+ * it up.
  */
-export function describeStorageContracts(name: string, makeStorage: () => Promise<Storage>): void {
+export function describeStorageContracts(name: string, makeStorage: () => Promise<Storage>, makeInstances: () => Promise<[Storage, Storage]>): void {
   describe(`${name}: storage lifecycle`, () => {
     it('pings, and close is safe to call twice', async () => {
       const s = await makeStorage();
@@ -30,7 +32,7 @@ export function describeStorageContracts(name: string, makeStorage: () => Promis
   describeRiskStoreContract(name, makeStorage);
   describeSsfStoreContracts(name, makeStorage);
   describeIntegrationStoreContract(name, makeStorage);
-  describeOutboxPushContract(name, makeStorage);
+  describeOutboxPushContract(name, makeStorage, makeInstances);
   describeInboundStoreContracts(name, makeStorage);
   describeSourceStoreContract(name, makeStorage);
 }

@@ -57,7 +57,8 @@ describe('integrations API (Cloudflare SDK zeroTrust.riskScoring.integrations)',
       integration_type: 'Okta',
       tenant_url: TENANT,
       reference_id: '72f826ea-8744-4dcb-a00e-8cc00bb6d34b',
-      well_known_url: `${PUBLIC_URL}/.well-known/ssf-configuration/integrations/acme/${created.id}`,
+      // Cloudflare's shape (§1.8): .../.well-known/sse-configuration/{integration id}.
+      well_known_url: `${PUBLIC_URL}/.well-known/sse-configuration/${created.id}`,
       active: true,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
     });
@@ -221,20 +222,29 @@ describe('integrations API (Cloudflare SDK zeroTrust.riskScoring.integrations)',
   });
 
   describe('well_known_url (SSF configuration for Okta, §1.8, §3.1.2)', () => {
-    it('is served without authentication under ssf-configuration and the legacy sse-configuration path', async () => {
+    it('is served without authentication in Cloudflare\'s shape and the account-scoped one, under sse- and ssf-configuration', async () => {
       const i = await cf.zeroTrust.riskScoring.integrations.create({ account_id, integration_type: 'Okta', tenant_url: TENANT });
       const path = i.well_known_url.slice(PUBLIC_URL.length);
-      expect(path).toBe(`/.well-known/ssf-configuration/integrations/acme/${i.id}`);
+      // Exactly Cloudflare's published form: https://ssf.risk-score.teams.cloudflare.com/.well-known/sse-configuration/<uuid>
+      expect(path).toBe(`/.well-known/sse-configuration/${i.id}`);
       const want = {
         spec_version: '1_0',
         issuer: `${PUBLIC_URL}/ssf/acme`,
         jwks_uri: `${PUBLIC_URL}/ssf/acme/jwks.json`,
         delivery_methods_supported: ['urn:ietf:rfc:8935'],
       };
-      for (const p of [path, `${path}/`, path.replace('ssf-configuration', 'sse-configuration'), `${path.replace('ssf-configuration', 'sse-configuration')}/`]) {
+      const shapes = [
+        `/.well-known/sse-configuration/${i.id}`,
+        `/.well-known/ssf-configuration/${i.id}`,
+        // The account-scoped shape published before keeps working (Okta keeps the URL it was given).
+        `/.well-known/ssf-configuration/integrations/acme/${i.id}`,
+        `/.well-known/sse-configuration/integrations/acme/${i.id}`,
+      ];
+      for (const p of shapes.flatMap((x) => [x, `${x}/`])) {
         const r = await call(`${t.url}${p}`);
         expect([p, r.status]).toEqual([p, 200]);
         expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+        // Nothing but what the account's public transmitter metadata already says.
         expect(r.body).toEqual(want);
       }
       // The issuer is the account transmitter's, as its own metadata says; jwks_uri serves the keys.
@@ -243,14 +253,31 @@ describe('integrations API (Cloudflare SDK zeroTrust.riskScoring.integrations)',
       expect(jwks.status).toBe(200);
       // An inactive integration keeps its document (Okta may be configured first).
       await cf.zeroTrust.riskScoring.integrations.update(i.id, { account_id, active: false, tenant_url: TENANT });
-      expect((await call(`${t.url}${path}`)).status).toBe(200);
+      for (const p of shapes) expect([p, (await call(`${t.url}${p}`)).status]).toEqual([p, 200]);
       await cf.zeroTrust.riskScoring.integrations.delete(i.id, { account_id });
-      expect((await call(`${t.url}${path}`)).status).toBe(404);
+      for (const p of shapes) expect([p, (await call(`${t.url}${p}`)).status]).toEqual([p, 404]);
+    });
+
+    it('in Cloudflare\'s shape, finds another account\'s integration by its id alone, and is 404 for unknown or malformed ids', async () => {
+      const theirs = await (await globexClient()).zeroTrust.riskScoring.integrations.create({ account_id: 'globex', integration_type: 'Okta', tenant_url: TENANT });
+      const r = await call(theirs.well_known_url.replace(PUBLIC_URL, t.url));
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ issuer: `${PUBLIC_URL}/ssf/globex`, jwks_uri: `${PUBLIC_URL}/ssf/globex/jwks.json` });
+      for (const p of [
+        '/.well-known/sse-configuration/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e',
+        '/.well-known/ssf-configuration/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/',
+        `/.well-known/sse-configuration/${theirs.id.toUpperCase()}`,
+        '/.well-known/sse-configuration/not-a-uuid',
+        '/.well-known/ssf-configuration/acme',
+      ]) {
+        expect([p, (await call(`${t.url}${p}`)).status]).toEqual([p, 404]);
+      }
+      expect((await call(theirs.well_known_url.replace(PUBLIC_URL, t.url), { method: 'POST', json: {} })).status).toBe(405);
     });
 
     it('is 404 for unknown integrations, unknown accounts, and another account\'s id under this account', async () => {
       const theirs = await (await globexClient()).zeroTrust.riskScoring.integrations.create({ account_id: 'globex', integration_type: 'Okta', tenant_url: TENANT });
-      expect((await call(theirs.well_known_url.replace(PUBLIC_URL, t.url))).status).toBe(200);
+      expect((await call(`${t.url}/.well-known/ssf-configuration/integrations/globex/${theirs.id}`)).status).toBe(200);
       for (const p of [
         '/.well-known/ssf-configuration/integrations/acme/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e',
         '/.well-known/sse-configuration/integrations/nobody/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e',

@@ -1,3 +1,4 @@
+import type { Storage } from '../../src/storage/ports.js';
 import { openMongoStorage } from '../../src/storage/mongo/index.js';
 import { databaseName } from '../../src/storage/mongo/connect.js';
 import { describeStorageContracts } from '../contracts/storage.contract.js';
@@ -15,6 +16,13 @@ async function freshMongo() {
   return openMongoStorage(dbUri);
 }
 
+/** Two stores (two connection pools, as two instances) on one fresh database. */
+async function sharedMongo(): Promise<[Storage, Storage]> {
+  const dbUri = freshDatabaseUri(uri!);
+  created.push(dbUri);
+  return [await openMongoStorage(dbUri), await openMongoStorage(dbUri)];
+}
+
 afterAll(async () => {
   for (const u of created) await dropDatabase(u);
 });
@@ -26,7 +34,7 @@ if (!uri) {
 const describeMongo = uri ? describe : describe.skip;
 
 describeMongo(uri ? 'MongoDB adapter' : 'MongoDB adapter (skipped: MONGODB_URI not set)', () => {
-  describeStorageContracts('MongoDB', freshMongo);
+  describeStorageContracts('MongoDB', freshMongo, sharedMongo);
 
   it('keeps data across close and reconnect', async () => {
     const dbUri = freshDatabaseUri(uri!);

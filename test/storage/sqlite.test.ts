@@ -1,5 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { Storage } from '../../src/storage/ports.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { openDatabase } from '../../src/storage/sqlite/open-database.js';
 import { MIGRATIONS } from '../../src/storage/sqlite/migrations.js';
@@ -17,7 +18,15 @@ async function freshSqlite() {
   return openSqliteStorage(path.join(dir, 'riskwire.db'));
 }
 
-describeStorageContracts('SQLite', freshSqlite);
+/** Two stores on one fresh database file, as two processes would open it. */
+async function sharedSqlite(): Promise<[Storage, Storage]> {
+  const { dir, cleanup } = tempDir();
+  dirs.push(cleanup);
+  const file = path.join(dir, 'riskwire.db');
+  return [openSqliteStorage(file), openSqliteStorage(file)];
+}
+
+describeStorageContracts('SQLite', freshSqlite, sharedSqlite);
 
 describe('SQLite adapter', () => {
   it('keeps data across close and reopen of the same file', async () => {

@@ -5,7 +5,7 @@ import type { Clock } from '../../domain/clock.js';
 import { errors } from '../../domain/errors.js';
 import { isAccountId } from '../../domain/account.js';
 import type { SsfServices } from '../../ssf/index.js';
-import { integrationService, WELL_KNOWN_PREFIXES } from '../../ssf/integrations/index.js';
+import { integrationService, WELL_KNOWN_PREFIXES, WELL_KNOWN_ROOTS } from '../../ssf/integrations/index.js';
 import { outboundUrlPolicy } from '../../ssf/streams/outbound-url.js';
 import type { Storage } from '../../storage/ports.js';
 import { sendResult } from '../cloudflare/envelope.js';
@@ -86,6 +86,17 @@ export function integrationsRouter(deps: { config: Config; storage: Storage; ssf
           const { params } = input(res, WellKnown);
           if (!isAccountId(params.account_id)) throw errors.notFound('unknown integration');
           res.json(await integrations.configuration(params.account_id, params.integration_id));
+        }],
+      });
+    }
+  }
+  // Cloudflare's shape, the integration id alone (§1.8); both prefixes, trailing slash tolerated.
+  const ById = { params: S.WellKnownByIdParams };
+  for (const root of WELL_KNOWN_ROOTS) {
+    for (const path of [`${root}/:integration_id`, `${root}/:integration_id/`]) {
+      route(router, path, {
+        get: [validate(ById), async (_req, res) => {
+          res.json(await integrations.configurationById(input(res, ById).params.integration_id));
         }],
       });
     }

@@ -35,3 +35,5 @@ export const ReferenceParams = AccountParams.extend({ reference_id: z.string().m
 
 /** The public well-known document's path parameters; a malformed one is simply not found. */
 export const WellKnownParams = z.object({ account_id: z.string(), integration_id: z.string() });
+/** The same for Cloudflare's shape, the integration id alone. */
+export const WellKnownByIdParams = z.object({ integration_id: z.string() });

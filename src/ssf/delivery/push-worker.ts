@@ -25,7 +25,7 @@ export function nextDelay(attempt: number, base: number, max: number, retryAfter
 export function pushWorker(deps: { config: Config; storage: Storage; secrets: SecretBox; now: Clock; logger: Logger; metrics: PushMetrics }) {
   const { push } = deps.config;
   const owner = `${process.pid}-${randomBytes(6).toString('hex')}`;
-  const leaseMs = push.timeoutMs * 2 + 5000;
+  const { leaseMs } = push;
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let wake: (() => void) | undefined;

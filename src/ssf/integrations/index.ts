@@ -4,10 +4,10 @@ import { deleteIntegration } from './delete-integration.js';
 import type { IntegrationDeps } from './deps.js';
 import { getIntegration, getIntegrationByReference, listIntegrations } from './find-integration.js';
 import { updateIntegration, type UpdateIntegrationInput } from './update-integration.js';
-import { integrationConfiguration, type IssuerEndpoints } from './well-known.js';
+import { integrationConfiguration, integrationConfigurationById, type IssuerEndpoints } from './well-known.js';
 
 export type { IntegrationDeps } from './deps.js';
-export { integrationWellKnownUrl, WELL_KNOWN_PREFIXES } from './well-known.js';
+export { integrationWellKnownUrl, WELL_KNOWN_PREFIXES, WELL_KNOWN_ROOTS } from './well-known.js';
 
 /**
  * Cloudflare-compatible risk sharing integrations (vendors reference §1.3 #6–#11, §1.8): each is
@@ -24,6 +24,8 @@ export function integrationService(deps: IntegrationDeps & { endpoints: IssuerEn
     delete: (accountId: string, id: string, actor: string) => deleteIntegration(deps, accountId, id, actor),
     /** The public SSF configuration document of an integration (no authentication). */
     configuration: (accountId: string, id: string) => integrationConfiguration(deps.storage, deps.endpoints, accountId, id),
+    /** The same document by integration id alone (Cloudflare's URL shape; no authentication). */
+    configurationById: (id: string) => integrationConfigurationById(deps.storage, deps.endpoints, id),
   };
 }
 

@@ -9,6 +9,8 @@ const toIntegration = (d: Doc): Integration => ({
 
 export async function ensureIntegrationIndexes(db: Db): Promise<void> {
   await db.collection('integrations').createIndex({ account_id: 1, reference_id: 1, created_at: 1 }, { name: 'by_reference' });
+  // getById: the unauthenticated Cloudflare-shaped well-known URL names the integration only.
+  await db.collection('integrations').createIndex({ id: 1 }, { name: 'by_id' });
 }
 
 /** IntegrationStore on MongoDB. */
@@ -22,6 +24,10 @@ export function mongoIntegrationStore(db: Db): IntegrationStore {
     async get(accountId, id) {
       const d = await col.findOne({ _id: key(accountId, id) });
       return d ? toIntegration(d) : null;
+    },
+    async getById(id) {
+      const docs = await col.find({ id }).limit(2).toArray();
+      return docs.length === 1 ? toIntegration(docs[0]!) : null;
     },
     async getByReference(accountId, ref) {
       const d = await col.find({ account_id: accountId, reference_id: ref }).sort({ created_at: 1, id: 1 }).limit(1).next();

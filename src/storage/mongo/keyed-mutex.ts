@@ -1,10 +1,10 @@
 /**
  * Serializes async work per key within this process. The MongoDB adapter runs each user's
- * compare-and-set writes (and the change-sequence allocation) through it: on MongoDB this only
- * removes needless CAS retries, but some MongoDB-compatible servers (FerretDB 1.x on SQLite)
- * do not isolate concurrent updates of one document at all, and there this is what keeps one
- * instance from losing updates. Across instances, correctness rests on the server's
- * document-level atomicity (see docs/storage.md).
+ * compare-and-set writes through it: on MongoDB this only removes needless CAS retries, but some
+ * MongoDB-compatible servers (FerretDB 1.x on SQLite) do not isolate concurrent updates of one
+ * document at all, and there this is what keeps one instance from losing updates. Across
+ * instances, user writes rest on the server's document-level atomicity (see docs/storage.md);
+ * sequences and push leases do not (sequence.ts, outbox-leases.ts).
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();

@@ -6,6 +6,7 @@ import type { EventOrder, EventTransition, FeedChange, RiskStore } from '../risk
 import { isDuplicateKey } from './errors.js';
 import { toUserSummary, userKey, type PendingChangeDoc, type UserDoc } from './users.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { monotonicSequence } from './sequence.js';
 
 interface EventDoc {
   _id: string;
@@ -82,7 +83,7 @@ export async function ensureRiskIndexes(db: Db): Promise<void> {
  * 2. the user document is CAS-updated; it remembers recent event ids, so a resumed event is
  *    never applied twice;
  * 3. the event is marked applied;
- * 4. embedded changes are copied to `risk_changes` (upsert by change id, sequence from a counter)
+ * 4. embedded changes are copied to `risk_changes` (upsert by change id, sequence from sequence.ts)
  *    and then removed from the user document.
  * `recover` finishes steps 2–4 for anything a crash interrupted.
  */
@@ -90,14 +91,12 @@ export function mongoRiskStore(db: Db): RiskStore {
   const users = db.collection<UserDoc>('users');
   const events = db.collection<EventDoc>('risk_events');
   const changes = db.collection<ChangeDoc>('risk_changes');
-  const counters = db.collection<{ _id: string; value: number }>('counters');
+  // The feed is consumed in seq order, so a user's changes must get growing numbers even when
+  // several instances score at once: a shared $inc counter does not promise that on FerretDB.
+  const feedSeq = monotonicSequence(db, 'risk_change_seq');
+  const nextSeq = (): Promise<number> => feedSeq.next();
 
   const lock = new KeyedMutex();
-  const nextSeq = (): Promise<number> =>
-    lock.run('\u0000risk_change_seq', async () => {
-      const r = await counters.findOneAndUpdate({ _id: 'risk_change_seq' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' });
-      return r!.value;
-    });
 
   /** CAS loop: applies `fn` to the user document; `fn` returns null to leave it unchanged. */
   const cas = async (

@@ -7,8 +7,8 @@ const toIntegration = (r: Row): Integration => ({
   active: r.active === 1, streamId: r.stream_id, createdAt: new Date(r.created_at),
 });
 
-/** IntegrationStore on SQLite. */
-export function sqliteIntegrationStore(db: SqliteDb): IntegrationStore {
+/** IntegrationStore on SQLite, but for getById (below). */
+export function sqliteIntegrationStore(db: SqliteDb): Omit<IntegrationStore, 'getById'> {
   const insert = db.prepare('INSERT INTO integrations (account_id, id, integration_type, tenant_url, reference_id, active, stream_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const get = db.prepare<[string, string], Row>('SELECT * FROM integrations WHERE account_id = ? AND id = ?');
   const byRef = db.prepare<[string, string], Row>('SELECT * FROM integrations WHERE account_id = ? AND reference_id = ? ORDER BY created_at, id LIMIT 1');
@@ -35,6 +35,22 @@ export function sqliteIntegrationStore(db: SqliteDb): IntegrationStore {
     },
     async delete(accountId, id) {
       return del.run(accountId, id).changes === 1;
+    },
+  };
+}
+
+/**
+ * IntegrationStore.getById on SQLite, for the Cloudflare-shaped well-known URL (no account in
+ * it). The table's key is (account_id, id) and an index on `id` alone would need a migration, so
+ * this reads through the integrations table: at most 100 rows per account, and the caller only
+ * asks for UUID-shaped ids.
+ */
+export function sqliteIntegrationById(db: SqliteDb): Pick<IntegrationStore, 'getById'> {
+  const byId = db.prepare<[string], Row>('SELECT * FROM integrations WHERE id = ? LIMIT 2');
+  return {
+    async getById(id) {
+      const rows = byId.all(id);
+      return rows.length === 1 ? toIntegration(rows[0]!) : null;
     },
   };
 }
