@@ -29,6 +29,8 @@ describe('SSF receiver, managed mode, with Okta (mocked)', () => {
     await t.close();
     nock.cleanAll();
     nock.enableNetConnect();
+    // Leave node's HTTP client unpatched for the next test file this jest worker runs.
+    nock.restore();
   });
   afterEach(() => nock.cleanAll());
 

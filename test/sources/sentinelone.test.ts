@@ -74,6 +74,8 @@ describe('SentinelOne webhook source', () => {
     await t.close();
     nock.cleanAll();
     nock.enableNetConnect();
+    // Leave node's HTTP client unpatched for the next test file this jest worker runs.
+    nock.restore();
   });
   afterEach(() => nock.cleanAll());
 
