@@ -12,6 +12,8 @@ import { startRiskwireProcess } from './lib/riskwire-process.js';
  */
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** A discarded run first, same rate, same server: JIT, the account's first signing key, first connections. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 
 export async function run(): Promise<void> {
   const sentAt = new Map<string, number>();
@@ -51,23 +53,24 @@ export async function run(): Promise<void> {
     });
 
   /** Sends at RATE/s for SECONDS; returns latencies of everything received within 5 s after. */
-  const drive = async (label: string, url: string, headers: Record<string, string>, bodyFor: (email: string) => string) => {
-    progress(`${label}: ${RATE}/s for ${SECONDS} s`);
+  const drive = async (label: string, url: string, headers: Record<string, string>, bodyFor: (email: string) => string, seconds = SECONDS) => {
+    progress(`${label}: ${RATE}/s for ${seconds} s`);
     latencies.length = 0;
     sentAt.clear();
-    const total = RATE * SECONDS;
+    const total = RATE * seconds;
     const start = performance.now();
     const pending: Promise<number>[] = [];
     for (let i = 0; i < total; i++) {
       const due = start + (i * 1000) / RATE;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const email = `${label}-${i}-${Date.now()}@bench.example.com`;
+      const email = `${label.replace(/[^a-z]+/gi, "-")}-${i}-${Date.now()}@bench.example.com`;
       sentAt.set(email, performance.now());
       pending.push(post(url, bodyFor(email), headers));
     }
     const statuses = await Promise.all(pending);
-    if (statuses.some((s) => s >= 300)) throw new BrokenRunError(`${label}: non-2xx answers`);
+    const bad = statuses.filter((s) => s >= 300);
+    if (bad.length) throw new BrokenRunError(`${label}: ${bad.length} non-2xx answers (first: HTTP ${bad[0]})`);
     const until = performance.now() + 5000;
     while (sentAt.size && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
     const sorted = [...latencies].sort((a, b) => a - b);
@@ -85,7 +88,9 @@ export async function run(): Promise<void> {
     });
   });
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-  const baseline = await drive('bare relay', `http://127.0.0.1:${(relay.address() as AddressInfo).port}/`, {}, (email) => JSON.stringify({ email }));
+  const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/`;
+  await drive('bare relay (warm-up, discarded)', relayUrl, {}, (email) => JSON.stringify({ email }), WARMUP_SECONDS);
+  const baseline = await drive('bare relay', relayUrl, {}, (email) => JSON.stringify({ email }));
   relay.close();
 
   const rw = await startRiskwireProcess();
@@ -97,10 +102,13 @@ export async function run(): Promise<void> {
       body: JSON.stringify({ delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: rxUrl }, events_requested: ['https://schemas.openid.net/secevent/caep/event-type/risk-level-change'] }),
     });
     if (stream.status !== 201) throw new BrokenRunError(`stream create answered ${stream.status}`);
-    const ours = await drive('riskwire', `${rw.url}/client/v4/accounts/bench/zt_risk_scoring/signals`, { authorization: `Bearer ${rw.token}` },
-      (email) => JSON.stringify({ signals: [{ behavior: 'imp_travel', user: { email } }] }));
+    const signalsUrl = `${rw.url}/client/v4/accounts/bench/zt_risk_scoring/signals`;
+    const signalBody = (email: string) => JSON.stringify({ signals: [{ behavior: 'imp_travel', user: { email } }] });
+    const warm = await drive('riskwire (warm-up, discarded)', signalsUrl, { authorization: `Bearer ${rw.token}` }, signalBody, WARMUP_SECONDS);
+    if (warm.late) throw new BrokenRunError(`warm-up: ${warm.late} SETs not received 5 s after the last send`);
+    const ours = await drive('riskwire', signalsUrl, { authorization: `Bearer ${rw.token}` }, signalBody);
     printHeader('e2e (signal → SET received by a push receiver)', [
-      `load: ${RATE} signals/s for ${SECONDS} s, one signal per request, each a new user (so each causes a risk change and a SET)`,
+      `load: ${RATE} signals/s for ${SECONDS} s after a discarded ${WARMUP_SECONDS} s warm-up at the same rate, one signal per request, each a new user (so each causes a risk change and a SET)`,
       'riskwire: node dist/src/main.js as a child process, embedded SQLite, LOG_LEVEL=info (production default; one JSON line per request); sender and receiver in the benchmark process, loopback only',
       'baseline: a bare node:http relay forwarding each request to the same receiver (two loopback hops)',
       'command: npm run build && npm run bench -- e2e',

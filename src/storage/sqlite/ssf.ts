@@ -154,13 +154,15 @@ export function sqliteOutboxStore(db: SqliteDb, gc: GroupCommit): OutboxStore {
   const drop = db.prepare("DELETE FROM outbox WHERE account_id = ? AND stream_id = ? AND state = 'pending'");
   const due = db.prepare<{ now: number; limit: number }, OutboxRow>(
     // INDEXED BY: without statistics SQLite prefers walking the whole table in seq order (no sort),
-    // delivered rows included; the partial index visits only pending rows that are due.
+    // delivered rows included; the partial index visits only pending rows that are due, in the
+    // index's own order (next_attempt_at, then seq), so the scan stops at `limit` instead of
+    // sorting every due row. Delivery order is owed per subject only, which NOT EXISTS keeps.
     `SELECT o.* FROM outbox o INDEXED BY outbox_due JOIN streams s ON s.account_id = o.account_id AND s.stream_id = o.stream_id
      WHERE o.state = 'pending' AND o.next_attempt_at <= :now AND (o.lease_until IS NULL OR o.lease_until < :now)
        AND s.status = 'enabled' AND s.delivery_method = 'urn:ietf:rfc:8935'
        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.account_id = o.account_id AND p.stream_id = o.stream_id
                        AND p.subject_key = o.subject_key AND p.state = 'pending' AND p.seq < o.seq)
-     ORDER BY o.seq LIMIT :limit`,
+     ORDER BY o.next_attempt_at, o.seq LIMIT :limit`,
   );
   // A leased row's next attempt is its lease's end: if the attempt never finishes (the instance
   // died) it is due again then; meanwhile the due scan (index outbox_due) does not even visit it,
