@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { groupCommit } from '../../src/storage/sqlite/group-commit.js';
@@ -7,6 +9,7 @@ import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { openDatabase, type SqliteDb } from '../../src/storage/sqlite/open-database.js';
 import { anAccount } from '../helpers/factories.js';
 import { eventually } from '../helpers/eventually.js';
+import { MAIN } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const NO_MIGRATIONS: never[] = [];
@@ -135,6 +138,35 @@ describe('SQLite background checkpoints', () => {
       await cp.stop(); // idempotent
       expect(errors).toEqual([]);
       db.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('closing the store waits for the checkpoint thread even when nothing else keeps the process alive', () => {
+    // The thread is unref'd while it runs; closing while it checkpoints a large WAL used to let
+    // node end the process early (exit code 13, "unsettled top-level await").
+    const storage = path.join(path.dirname(MAIN), 'storage', 'sqlite');
+    const script = `
+      import fs from 'node:fs';
+      const { openSqliteStorage } = await import(${JSON.stringify(path.join(storage, 'index.js'))});
+      const { openDatabase } = await import(${JSON.stringify(path.join(storage, 'open-database.js'))});
+      const dir = fs.mkdtempSync(${JSON.stringify(path.join(os.tmpdir(), 'riskwire-cp-'))});
+      const st = openSqliteStorage(dir + '/rw.db', { backgroundCheckpoints: true });
+      const db = openDatabase(dir + '/rw.db');
+      db.pragma('wal_autocheckpoint = 0');
+      db.exec('CREATE TABLE big (v TEXT)');
+      const ins = db.prepare('INSERT INTO big (v) VALUES (?)');
+      db.transaction(() => { for (let i = 0; i < 20000; i++) ins.run('x'.repeat(2000)); })();
+      db.close();
+      await st.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      console.log('closed');`;
+    const dir = tempDir();
+    try {
+      const file = path.join(dir.dir, 'close.mjs');
+      fs.writeFileSync(file, script);
+      for (let i = 0; i < 4; i++) expect(execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 }).trim()).toBe('closed');
     } finally {
       dir.cleanup();
     }

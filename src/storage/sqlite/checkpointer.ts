@@ -41,7 +41,12 @@ export function startCheckpointer(file: string, opts: { intervalMs?: number; onE
   worker.on('error', (err) => opts.onError?.(`checkpoint thread failed: ${err.message}`));
   return {
     stop: () => {
-      if (!exited) worker.postMessage('stop');
+      if (!exited) {
+        // Referenced again while it finishes: an event loop with nothing else left would
+        // otherwise end the process before the thread's last checkpoint and exit.
+        worker.ref();
+        worker.postMessage('stop');
+      }
       return done;
     },
   };
