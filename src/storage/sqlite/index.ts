@@ -9,7 +9,7 @@ import { sqliteBehaviorStore } from './behaviors.js';
 import { sqliteUserStore } from './users.js';
 import { sqliteRiskStore } from './risk.js';
 import { sqliteOutboxStore, sqliteReceiverStore, sqliteSigningKeyStore, sqliteStreamStore } from './ssf.js';
-import { sqliteIntegrationById, sqliteIntegrationStore } from './integrations.js';
+import { sqliteIntegrationStore } from './integrations.js';
 import { sqliteReceivedSetStore, sqliteSubscriptionStore } from './inbound.js';
 import { sqliteSourceStore } from './sources.js';
 
@@ -43,7 +43,7 @@ export function openSqliteStorage(
     receivers: sqliteReceiverStore(db),
     streams: sqliteStreamStore(db),
     outbox: sqliteOutboxStore(db, gc),
-    integrations: { ...sqliteIntegrationStore(db), ...sqliteIntegrationById(db) },
+    integrations: sqliteIntegrationStore(db),
     subscriptions: sqliteSubscriptionStore(db, gc),
     receivedSets: sqliteReceivedSetStore(db, gc),
     sources: sqliteSourceStore(db, gc),

@@ -7,14 +7,16 @@ const toIntegration = (r: Row): Integration => ({
   active: r.active === 1, streamId: r.stream_id, createdAt: new Date(r.created_at),
 });
 
-/** IntegrationStore on SQLite, but for getById (below). */
-export function sqliteIntegrationStore(db: SqliteDb): Omit<IntegrationStore, 'getById'> {
+/** IntegrationStore on SQLite. */
+export function sqliteIntegrationStore(db: SqliteDb): IntegrationStore {
   const insert = db.prepare('INSERT INTO integrations (account_id, id, integration_type, tenant_url, reference_id, active, stream_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const get = db.prepare<[string, string], Row>('SELECT * FROM integrations WHERE account_id = ? AND id = ?');
   const byRef = db.prepare<[string, string], Row>('SELECT * FROM integrations WHERE account_id = ? AND reference_id = ? ORDER BY created_at, id LIMIT 1');
   const list = db.prepare<[string], Row>('SELECT * FROM integrations WHERE account_id = ? ORDER BY created_at, id');
   const update = db.prepare('UPDATE integrations SET tenant_url = ?, reference_id = ?, active = ? WHERE account_id = ? AND id = ?');
   const del = db.prepare('DELETE FROM integrations WHERE account_id = ? AND id = ?');
+  // The Cloudflare-shaped well-known URL has no account in it (index integrations_by_id).
+  const byId = db.prepare<[string], Row>('SELECT * FROM integrations WHERE id = ? LIMIT 2');
   return {
     async insert(i) {
       insert.run(i.accountId, i.id, i.integrationType, i.tenantUrl, i.referenceId, i.active ? 1 : 0, i.streamId, i.createdAt.getTime());
@@ -36,18 +38,6 @@ export function sqliteIntegrationStore(db: SqliteDb): Omit<IntegrationStore, 'ge
     async delete(accountId, id) {
       return del.run(accountId, id).changes === 1;
     },
-  };
-}
-
-/**
- * IntegrationStore.getById on SQLite, for the Cloudflare-shaped well-known URL (no account in
- * it). The table's key is (account_id, id) and an index on `id` alone would need a migration, so
- * this reads through the integrations table: at most 100 rows per account, and the caller only
- * asks for UUID-shaped ids.
- */
-export function sqliteIntegrationById(db: SqliteDb): Pick<IntegrationStore, 'getById'> {
-  const byId = db.prepare<[string], Row>('SELECT * FROM integrations WHERE id = ? LIMIT 2');
-  return {
     async getById(id) {
       const rows = byId.all(id);
       return rows.length === 1 ? toIntegration(rows[0]!) : null;

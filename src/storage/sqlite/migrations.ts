@@ -324,4 +324,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'integrations by id alone',
+    sql: `
+      -- Cloudflare's well-known URL shape names the integration without its account, on an
+      -- unauthenticated endpoint: one index read, never a scan of every account's integrations.
+      CREATE INDEX integrations_by_id ON integrations (id);
+    `,
+  },
 ];
