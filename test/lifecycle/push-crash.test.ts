@@ -1,7 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { call } from '../helpers/test-app.js';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { requireBuild, spawnServer } from '../helpers/processes.js';
 
@@ -14,7 +14,6 @@ beforeAll(() => requireBuild());
 describe('push delivery across a crash', () => {
   it('kill -9 with SETs in flight, restart: every SET arrives, resent ones keep their jti', async () => {
     const received: string[] = [];
-    const sockets = new Set<import('node:net').Socket>();
     // A slow receiver, so SETs are in flight when the process is killed.
     const rx = http.createServer((req, res) => {
       let body = '';
@@ -24,12 +23,7 @@ describe('push delivery across a crash', () => {
         res.writeHead(202).end();
       }, 150));
     });
-    rx.on('connection', (s) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => rx.listen(0, '127.0.0.1', resolve));
-    const rxUrl = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/events`;
+    const { url: rxUrl, close: closeRx } = await listenOnLoopback(rx);
     const { dir, cleanup } = tempDir();
     const token = `boot-${randomBytes(20).toString('hex')}`;
     const env = {
@@ -76,8 +70,7 @@ describe('push delivery across a crash', () => {
       expect((await call(`${server.url}/client/v4/accounts/acme/ssf/streams/${stream.body.stream_id}/deliveries?state=dead`, { token })).body.result).toEqual([]);
     } finally {
       server.child.kill('SIGKILL');
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => rx.close(() => resolve()));
+      await closeRx();
       cleanup();
     }
   });

@@ -1,7 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { call } from '../helpers/test-app.js';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { requireBuild, spawnServer, type ServerProcess } from '../helpers/processes.js';
 import { dropDatabase, freshDatabaseUri, mongoTestUri } from '../helpers/mongo.js';
@@ -36,7 +36,6 @@ interface Arrival {
  */
 async function startReceiver(delayMs: () => number) {
   const arrivals: Arrival[] = [];
-  const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -52,19 +51,8 @@ async function startReceiver(delayMs: () => number) {
       setTimeout(() => res.writeHead(202).end(), delayMs());
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
-    arrivals,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, arrivals, close };
 }
 
 /** Two server processes on one fresh database, with one account, a push stream to `rxUrl` and three behaviors. */

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { pushSet } from '../../src/ssf/delivery/push-client.js';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 
 /**
  * A minimal HTTP/1.1 receiver on a raw socket, so the test decides exactly what happens to each
@@ -8,10 +9,7 @@ import { pushSet } from '../../src/ssf/delivery/push-client.js';
 async function rawReceiver(onRequest: (connection: number, nth: number) => 'accept' | 'reset') {
   let connections = 0;
   const requests: number[] = [];
-  const open = new Set<net.Socket>();
   const server = net.createServer((socket) => {
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
     const id = ++connections;
     let buffer = '';
     let nth = 0;
@@ -33,16 +31,8 @@ async function rawReceiver(onRequest: (connection: number, nth: number) => 'acce
     });
     socket.on('error', () => {});
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/events`,
-    requests,
-    connections: () => connections,
-    close: () => new Promise<void>((r) => {
-      for (const s of open) s.destroy(); // the client keeps its connection alive
-      server.close(() => r());
-    }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, requests, connections: () => connections, close };
 }
 
 const opts = { authorization: null, timeoutMs: 2000, allowPrivateNetwork: true };

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 import {
   EV, call, checkSet, createReceiver, createStream, enableBehaviors, fetchJwks, signal, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
 } from './helpers.js';
@@ -7,7 +7,6 @@ import {
 /** A push receiver on loopback that records every request and answers as `respond` says. */
 async function receiver(respond: (n: number, req: http.IncomingMessage) => { status: number; body?: string; headers?: Record<string, string> } | 'hang') {
   const got: Array<{ headers: http.IncomingHttpHeaders; body: string; at: number }> = [];
-  const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -19,19 +18,8 @@ async function receiver(respond: (n: number, req: http.IncomingMessage) => { sta
       res.end(r.body ?? '');
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
-    got,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, got, close };
 }
 
 const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000) => {

@@ -1,5 +1,6 @@
 import type { Logger } from '../../observability/logger.js';
 import type { SourcesService } from '../../sources/sources-service.js';
+import { flatHeaders } from '../flat-headers.js';
 import type { HotRoute } from './hot-path.js';
 
 /**
@@ -15,9 +16,7 @@ export function sourceWebhookRoute(deps: { sources: SourcesService; bodyLimitByt
     surface: 'oauth',
     async handle(x, [accountId, sourceId]) {
       const rawBody = await x.readBody(deps.bodyLimitBytes);
-      const headers: Record<string, string | undefined> = {};
-      for (const name of Object.keys(x.req.headers)) headers[name] = x.header(name);
-      const r = await deps.sources.receive(accountId!, sourceId!, { method: 'POST', headers, rawBody, now: new Date() });
+      const r = await deps.sources.receive(accountId!, sourceId!, { method: 'POST', headers: flatHeaders(x.req.headers), rawBody, now: new Date() });
       x.account = accountId;
       x.empty(204);
       setImmediate(() => {

@@ -7,6 +7,7 @@ import { sendResult } from '../cloudflare/envelope.js';
 import { requireScope } from '../middleware/authenticate.js';
 import { input, validate } from '../middleware/validate.js';
 import { route } from '../route.js';
+import { flatHeaders } from '../flat-headers.js';
 
 const AccountParam = z.object({ account_id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'malformed account id') });
 const SourceParams = AccountParam.extend({ source_id: z.string().regex(/^[0-9a-f]{24}$/, 'malformed source id') });
@@ -78,7 +79,7 @@ export function sourcesRouter(deps: { sources: SourcesService; guard: RequestHan
     get: [async (req, res) => {
       const r = await deps.sources.receiveGet(String(req.params.account_id), String(req.params.source_id), {
         method: req.method,
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v])),
+        headers: flatHeaders(req.headers),
         rawBody: Buffer.alloc(0),
         now: new Date(),
       });

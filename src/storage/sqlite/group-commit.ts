@@ -8,12 +8,12 @@ import type { SqliteDb } from './open-database.js';
  *
  * Each queued write runs in its own SAVEPOINT inside one `BEGIN IMMEDIATE` transaction, in the
  * order queued: a write that throws rolls back only itself and rejects only its caller, exactly
- * as its own transaction would have. Callers are answered after the COMMIT, so nothing is
- * reported stored before it is durable (by the database's `synchronous` setting); if the COMMIT
- * fails, every write of the group rejects. A write that is queued and not yet committed is
- * invisible to readers, as a transaction not yet begun would be: every check-then-write must
- * therefore happen inside the queued function (they all do: inserts are guarded by constraints,
- * updates by their WHERE).
+ * as its own transaction would have (so a queued write needs no transaction of its own).
+ * Callers are answered after the COMMIT, so nothing is reported stored before it is durable (by
+ * the database's `synchronous` setting); if the COMMIT fails, every write of the group rejects.
+ * A write that is queued and not yet committed is invisible to readers, as a transaction not yet
+ * begun would be: every check-then-write must therefore happen inside the queued function (they
+ * all do: inserts are guarded by constraints, updates by their WHERE).
  */
 export interface GroupCommit {
   /** Runs `write` (synchronous SQLite work) in the next group and resolves with its result once committed. */

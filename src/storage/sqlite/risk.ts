@@ -114,7 +114,8 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
   };
   const stateOf = (row: UserRow): UserRiskState => toUserSummary(row);
 
-  const record = db.transaction((e: RiskEvent, fn: EventTransition) => {
+  // Each runs inside its group-commit savepoint (group-commit.ts): atomic without a transaction of its own.
+  const record = (e: RiskEvent, fn: EventTransition) => {
     const inserted = insertEvent.run(
       e.id, e.accountId, e.userId, e.behaviorId, e.behaviorName, levelRank(e.riskLevel),
       e.occurredAt.getTime(), e.receivedAt.getTime(), e.source, e.signalId, JSON.stringify(e.details),
@@ -123,17 +124,17 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
     const row = userState.get(e.accountId, e.userId);
     if (!row) throw new Error(`recordEvent: user ${e.userId} does not exist in account ${e.accountId}`);
     return { status: 'recorded' as const, change: apply(row, fn(stateOf(row), e)) };
-  });
-  const recordMany = db.transaction((events: readonly RiskEvent[], fn: EventTransition) => events.map((e) => record(e, fn)));
-  const transition = db.transaction((accountId: string, userId: string, fn: (s: UserRiskState) => Transition) => {
+  };
+  const recordMany = (events: readonly RiskEvent[], fn: EventTransition) => events.map((e) => record(e, fn));
+  const transition = (accountId: string, userId: string, fn: (s: UserRiskState) => Transition) => {
     const row = userState.get(accountId, userId);
     if (!row) return null;
     const t = fn(stateOf(row));
     return { state: t.state, change: apply(row, t) };
-  });
-  const ackAll = db.transaction((ids: readonly string[], at: number) => {
+  };
+  const ackAll = (ids: readonly string[], at: number) => {
     for (const id of ids) ack.run(at, id);
-  });
+  };
 
   return {
     async recordEvent(e, fn) {

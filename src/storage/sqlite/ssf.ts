@@ -185,22 +185,23 @@ export function sqliteOutboxStore(db: SqliteDb, gc: GroupCommit): OutboxStore {
   const counts = db.prepare<[number], { account_id: string; stream_id: string; n: number }>(
     "SELECT account_id, stream_id, count(*) AS n FROM outbox WHERE state = 'pending' GROUP BY account_id, stream_id ORDER BY n DESC LIMIT ?",
   );
-  const claim = db.transaction((now: number, owner: string, until: number, limit: number) => {
+  // claim and finish run inside their group-commit savepoint (group-commit.ts).
+  const claim = (now: number, owner: string, until: number, limit: number) => {
     const rows = due.all({ now, limit });
     for (const r of rows) lease.run(owner, until, until, r.jti);
     return rows;
-  });
+  };
   const redrive = db.transaction((accountId: string, streamId: string, jtis: readonly string[] | null, at: number) => {
     if (!jtis) return redriveAll.run(at, accountId, streamId).changes;
     let n = 0;
     for (const j of jtis) n += redriveOne.run(at, accountId, streamId, j).changes;
     return n;
   });
-  const finish = db.transaction((state: string, accountId: string, streamId: string, items: ReadonlyArray<{ jti: string; error: string | null }>, at: number) => {
+  const finish = (state: string, accountId: string, streamId: string, items: ReadonlyArray<{ jti: string; error: string | null }>, at: number) => {
     let n = 0;
     for (const i of items) n += done.run(state, at, i.error, accountId, streamId, i.jti).changes;
     return n;
-  });
+  };
   return {
     async enqueue(e) {
       return gc.run(() => enqueue.run(e.accountId, e.streamId, e.jti, e.set, e.subjectKey, e.eventType, e.sourceId, e.createdAt.getTime(), e.createdAt.getTime()).changes === 1);

@@ -76,18 +76,19 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
     return stmt;
   };
 
-  const create = db.transaction((u: Parameters<UserStore['create']>[0]) => {
+  // Both run inside their group-commit savepoint (group-commit.ts): atomic without a transaction of their own.
+  const create = (u: Parameters<UserStore['create']>[0]) => {
     const first = u.identifiers[0];
     const existing = first ? owner.get(u.accountId, first.kind, first.value) : undefined;
     if (existing) return { userId: existing.user_id, created: false };
     insertUser.run(u.accountId, u.id, u.name, u.email, u.createdAt.getTime());
     for (const i of u.identifiers) claim.run(u.accountId, i.kind, i.value, u.id);
     return { userId: u.id, created: true };
-  });
-  const enrich = db.transaction((accountId: string, userId: string, ids: Parameters<UserStore['enrich']>[2], p: Parameters<UserStore['enrich']>[3]) => {
+  };
+  const enrich = (accountId: string, userId: string, ids: Parameters<UserStore['enrich']>[2], p: Parameters<UserStore['enrich']>[3]) => {
     for (const i of ids) claim.run(accountId, i.kind, i.value, userId);
     fill.run({ name: p.name ?? null, email: p.email ?? null, account: accountId, id: userId });
-  });
+  };
 
   return {
     async get(accountId, id) {
