@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { batchedStdio, type LineSink } from './line-batch.js';
 
 /** The closed set of log categories (STYLE §12). */
 export type LogCategory = 'http' | 'risk' | 'transmit' | 'receive' | 'source' | 'storage' | 'lifecycle' | 'cli';
@@ -26,6 +27,24 @@ export function redact(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
   return out;
+}
+
+/** winston's `info[MESSAGE]` (the formatted line) and `info[LEVEL]` (the level before colorize): triple-beam's symbols. */
+const MESSAGE = Symbol.for('message');
+const LEVEL = Symbol.for('level');
+
+/** The Console transport's routing (error lines to stderr), writing through batched sinks. */
+class BatchedConsole extends winston.transports.Console {
+  constructor(private readonly sinks: { stdout: LineSink; stderr: LineSink }) {
+    super({ stderrLevels: ['error'] });
+  }
+
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    const line = `${String(info[MESSAGE])}\n`;
+    if (info[LEVEL] === 'error') this.sinks.stderr.write(line);
+    else this.sinks.stdout.write(line);
+    next();
+  }
 }
 
 const redactFormat = winston.format((info) => {
@@ -58,9 +77,11 @@ export function createLogger(opts: { level: string; format: 'json' | 'pretty'; s
     format,
     silent: opts.silent ?? false,
     transports: [
-      new winston.transports.Console({
-        stderrLevels: opts.stream === 'stderr' ? ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] : ['error'],
-      }),
+      // The CLI writes its diagnostics straight to stderr, and its log lines must stay in order
+      // with them; the server batches (line-batch.ts).
+      opts.stream === 'stderr'
+        ? new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })
+        : new BatchedConsole(batchedStdio()),
     ],
   });
   const wrap = (w: winston.Logger): Logger => ({
