@@ -60,6 +60,19 @@ export function describeUserStoreContract(name: string, makeStorage: () => Promi
       await expect(s.users.findByIdentifier(a, { kind: 'upn', value: 'john@corp.example' })).resolves.toBe(john.id);
     });
 
+    it('enrich fills a missing field when the other is set, and a repeat of what is known changes nothing', async () => {
+      const u = aUser(a, { name: 'Known', email: null, identifiers: [{ kind: 'upn', value: 'known@corp.example' }] });
+      await s.users.create(u);
+      await s.users.enrich(a, u.id, [{ kind: 'upn', value: 'known@corp.example' }], { name: 'Known', email: null });
+      expect(await s.users.get(a, u.id)).toMatchObject({ name: 'Known', email: null });
+      await s.users.enrich(a, u.id, [], { name: 'Other', email: 'known@example.com' });
+      expect(await s.users.get(a, u.id)).toMatchObject({ name: 'Known', email: 'known@example.com' });
+      await s.users.enrich(a, u.id, [{ kind: 'upn', value: 'known@corp.example' }, { kind: 'iss_sub', value: 'https://idp.example 42' }], {});
+      expect((await s.users.get(a, u.id))?.identifiers).toEqual([
+        { kind: 'iss_sub', value: 'https://idp.example 42' }, { kind: 'upn', value: 'known@corp.example' },
+      ]);
+    });
+
     it('summary lists only scored users, ordered and paged, with the total', async () => {
       const levels = ['low', 'high', 'medium'] as const;
       const ids: string[] = [];
