@@ -73,7 +73,8 @@ export function ingestSignals(deps: {
     }
     // Pass 2: record every event with its level change, in order (one commit on SQLite).
     const events = slots.flatMap((x) => (x.event ? [x.event] : []));
-    const outcomes = await deps.storage.risk.recordEvents(events, (state, e) => applyEvent(state, e, windowMs, deps.now()));
+    // Nothing to record (every signal ignored): no write, so no commit to wait for.
+    const outcomes = events.length ? await deps.storage.risk.recordEvents(events, (state, e) => applyEvent(state, e, windowMs, deps.now())) : [];
     let next = 0;
     for (const slot of slots) {
       if (!slot.event) {

@@ -60,6 +60,18 @@ export function describeUserStoreContract(name: string, makeStorage: () => Promi
       await expect(s.users.findByIdentifier(a, { kind: 'upn', value: 'john@corp.example' })).resolves.toBe(john.id);
     });
 
+    it('finds an identifier claimed after a lookup missed it, and a claim made through enrich', async () => {
+      const id = { kind: 'edr_user' as const, value: 'CORP\\LATE' };
+      await expect(s.users.findByIdentifier(a, id)).resolves.toBeNull();
+      const u = aUser(a, { identifiers: [id] });
+      await s.users.create(u);
+      await expect(s.users.findByIdentifier(a, id)).resolves.toBe(u.id);
+      const more = { kind: 'upn' as const, value: 'late@corp.example' };
+      await expect(s.users.findByIdentifier(a, more)).resolves.toBeNull();
+      await s.users.enrich(a, u.id, [more], {});
+      await expect(s.users.findByIdentifier(a, more)).resolves.toBe(u.id);
+    });
+
     it('enrich fills a missing field when the other is set, and a repeat of what is known changes nothing', async () => {
       const u = aUser(a, { name: 'Known', email: null, identifiers: [{ kind: 'upn', value: 'known@corp.example' }] });
       await s.users.create(u);

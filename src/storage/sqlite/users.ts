@@ -43,6 +43,9 @@ const ORDER: Record<SummaryOrder, string> = {
   max_risk_level: 'risk_rank {d}, last_event_at {d}, id {d}',
 };
 
+/** How many complete users, and identifier holders, the store remembers (about 150 bytes each). */
+const REMEMBERED = 50_000;
+
 /** UserStore on SQLite. */
 export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
   const get = db.prepare<[string, string], UserRow>(`SELECT ${USER_COLS} FROM users WHERE account_id = ? AND id = ?`);
@@ -92,15 +95,45 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
   };
 
   /**
+   * Users known to have both a name and an email (which are never cleared): their profile needs
+   * no read. Bounded; forgetting only costs a read.
+   */
+  const complete = new Set<string>();
+  const remember = (key: string) => {
+    if (complete.size >= REMEMBERED) complete.clear();
+    complete.add(key);
+  };
+  /**
+   * Who holds an identifier, as committed. An identifier is never released or moved (nothing
+   * deletes users or identifiers), so a holder once read stays right; only holders are
+   * remembered (an unclaimed identifier may be claimed at any moment). Bounded like `complete`.
+   */
+  const holders = new Map<string, string>();
+  const holderOf = (accountId: string, kind: string, value: string): string | null => {
+    const key = `${accountId}\u0000${kind}\u0000${value}`;
+    const known = holders.get(key);
+    if (known !== undefined) return known;
+    const found = owner.get(accountId, kind, value)?.user_id ?? null;
+    if (found !== null) {
+      if (holders.size >= REMEMBERED) holders.clear();
+      holders.set(key, found);
+    }
+    return found;
+  };
+
+  /**
    * Whether `enrich` would change anything, from committed state. Identifiers are never released
    * and a name or email is never cleared, so "nothing to do" cannot become wrong later; most
    * signals name a user already complete, and skipping their write spares a commit and an
    * event-loop turn per signal (a 100-signal request resolved its users one turn at a time).
    */
   const wouldEnrich = (accountId: string, userId: string, ids: Parameters<UserStore['enrich']>[2], p: Parameters<UserStore['enrich']>[3]) => {
-    if (ids.some((i) => !owner.get(accountId, i.kind, i.value))) return true;
+    if (ids.some((i) => holderOf(accountId, i.kind, i.value) === null)) return true;
     if (p.name == null && p.email == null) return false;
+    const key = `${accountId}\u0000${userId}`;
+    if (complete.has(key)) return false;
     const r = profile.get(accountId, userId);
+    if (r?.name != null && r.email != null) remember(key);
     return r !== undefined && ((r.name === null && p.name != null) || (r.email === null && p.email != null));
   };
 
@@ -110,7 +143,7 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
       return r ? { ...toUserSummary(r), identifiers: idents.all(accountId, id) } : null;
     },
     async findByIdentifier(accountId, i) {
-      return owner.get(accountId, i.kind, i.value)?.user_id ?? null;
+      return holderOf(accountId, i.kind, i.value);
     },
     async create(u) {
       return gc.run(() => create(u));
