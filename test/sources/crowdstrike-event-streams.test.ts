@@ -110,10 +110,16 @@ async function createSource(settings: Record<string, unknown>) {
   const r = await call(`${t.url}/client/v4/accounts/acme/sources`, { method: 'POST', token: t.token, json: { type: 'crowdstrike', name: `stream-${rand()}`, settings } });
   return r;
 }
-const levelOf = async (user: string) => {
-  const id = await eventually(() => t.app.storage.users.findByIdentifier('acme', { kind: 'windows_account', value: `CISO-DUMMY-CSDEV\\${user}`.toLowerCase() }));
-  return (await t.app.storage.users.get('acme', id))!.level;
-};
+/**
+ * The level of the user a detection names, once scored: the user is created and the event is
+ * recorded in two writes, so a user found between them is not scored yet.
+ */
+const levelOf = async (user: string) =>
+  eventually(async () => {
+    const id = await t.app.storage.users.findByIdentifier('acme', { kind: 'windows_account', value: `CISO-DUMMY-CSDEV\\${user}`.toLowerCase() });
+    const level = id ? (await t.app.storage.users.get('acme', id))?.level : undefined;
+    return level === 'unscored' ? undefined : level;
+  });
 const connectors = (allowPrivateNetwork = true, logger = silent) =>
   startPullConnectors({ storage: t.app.storage, sources: t.app.sources, logger, allowPrivateNetwork, intervalMs: 50, backoffMs: { first: 20, max: 200 } });
 /** A logger that keeps its warnings, to see why a connector did not connect. */

@@ -37,10 +37,13 @@ async function post(body: unknown, opts: { variant?: 'base64' | 'hex'; ts?: stri
 
 type Kind = 'email' | 'upn' | 'windows_account' | 'edr_user';
 const userId = (kind: Kind, value: string) => t.app.storage.users.findByIdentifier('acme', { kind, value: kind === 'edr_user' ? value : value.toLowerCase() });
-const levelOf = async (kind: Kind, value: string) => {
-  const id = await eventually(() => userId(kind, value));
-  return (await t.app.storage.users.get('acme', id))!;
-};
+/** The user an identifier names, once scored (the user is created and the event recorded in two writes). */
+const levelOf = (kind: Kind, value: string) =>
+  eventually(async () => {
+    const id = await userId(kind, value);
+    const u = id ? await t.app.storage.users.get('acme', id) : null;
+    return u && u.eventCount > 0 ? u : undefined;
+  });
 const events = async (id = source.id) => (await call(`${t.url}/client/v4/accounts/acme/sources/${id}/events?limit=1000`, { token: t.token })).body.result as Array<{ event_id: string; kind: string; outcome: string }>;
 const eventOf = (eventId: string) => eventually(async () => (await events()).find((e) => e.event_id === eventId && !e.outcome.startsWith('received')));
 const riskEvents = async (uid: string) => (await t.app.storage.risk.listEvents('acme', uid, { page: 1, perPage: 100, orderBy: 'timestamp', direction: 'desc' })).events;
