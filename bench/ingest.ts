@@ -4,7 +4,9 @@
  *
  *  1. bare node:http server, single-signal bodies (the baseline), run first and again last;
  *  2. riskwire, one signal per request;
- *  3. riskwire, 100 signals per request.
+ *  3. riskwire, 100 signals per request;
+ *  4. for reference, no target: the durable floor (bench/lib/durable-floor-server.ts), one signal per
+ *     request, to tell the cost of durable storage itself from the cost of the engine.
  *
  * Targets: (2) req/s ≥ 0.50 × (1) req/s (mean of both baseline runs), and (3) ≥ 20,000 signals/s. Missing a target prints
  * FAIL but exits 0; a broken run (non-2xx, connection errors, wrong answers) exits 1.
@@ -12,6 +14,7 @@
 import os from 'node:os';
 import { measure, type MeasureOptions, type MeasureResult, type RequestSourceRef } from './lib/load.js';
 import { startBareServer } from './lib/bare-server.js';
+import { startDurableFloorServer } from './lib/durable-floor-server.js';
 import { callJson, startRiskwire, type BenchRiskwire } from './lib/riskwire.js';
 import { signalBodies, type SignalBodiesArg } from './lib/signals.js';
 import { BrokenRunError, fmt, printHeader, printTable, printVerdicts, progress } from './lib/report.js';
@@ -120,6 +123,20 @@ async function bareScenario(name: string): Promise<Row> {
   }
 }
 
+async function floorScenario(name: string): Promise<Row> {
+  const floor = await startDurableFloorServer();
+  try {
+    return await scenario(name, 1, {
+      url: `${floor.url}${signalsPath('bench')}`,
+      method: 'POST',
+      headers: { authorization: `Bearer bench_baseline_${'0'.repeat(48)}`, 'content-type': 'application/json' },
+      requests: bodies({ batchSize: 1, behavior: BEHAVIOR, verifyRiskwire: true }),
+    });
+  } finally {
+    await floor.close();
+  }
+}
+
 export async function run(): Promise<void> {
   const started = new Date();
   // The baseline runs first and last: its mean is what riskwire is compared with, and the
@@ -127,8 +144,9 @@ export async function run(): Promise<void> {
   const before = await bareScenario('bare node:http, 1 signal/req (before)');
   const single = await riskwireScenario('riskwire, 1 signal/req', 1);
   const batched = await riskwireScenario(`riskwire, ${BATCH} signals/req`, BATCH);
+  const floor = await floorScenario('durable floor (reference), 1 signal/req');
   const after = await bareScenario('bare node:http, 1 signal/req (after)');
-  const rows = [before, single, batched, after];
+  const rows = [before, single, batched, floor, after];
 
   const bareRps = (before.result.requestsPerSec + after.result.requestsPerSec) / 2;
   const drift = Math.abs(before.result.requestsPerSec - after.result.requestsPerSec) / bareRps;
@@ -164,7 +182,8 @@ export async function run(): Promise<void> {
   process.stdout.write(
     `bare baseline: ${fmt(bareRps, 0)} req/s (mean of before/after, which differ by ${fmt(100 * drift, 0)}%); ` +
       `other CPU use on the machine peaked at ${fmt(100 * busiest, 0)}% — ` +
-      `${noisy ? 'a NOISY run: rerun on a quiet machine before quoting figures' : 'a quiet run'}\n\n`,
+      `${noisy ? 'a NOISY run: rerun on a quiet machine before quoting figures' : 'a quiet run'}\n` +
+      `durable floor ÷ bare: ${fmt(floor.result.requestsPerSec / bareRps)} (reference, no target: JSON.parse and one group-committed INSERT per signal, nothing else)\n\n`,
   );
   printVerdicts([
     {
