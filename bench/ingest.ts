@@ -13,7 +13,7 @@
  */
 import os from 'node:os';
 import { measure, type MeasureOptions, type MeasureResult, type RequestSourceRef } from './lib/load.js';
-import { startBareServer } from './lib/bare-server.js';
+import { startBareServer, type BareServer } from './lib/bare-server.js';
 import { startDurableFloorServer } from './lib/durable-floor-server.js';
 import { callJson, startRiskwire, type BenchRiskwire } from './lib/riskwire.js';
 import { signalBodies, type SignalBodiesArg } from './lib/signals.js';
@@ -108,34 +108,26 @@ async function riskwireScenario(name: string, batch: number): Promise<Row> {
   }
 }
 
-async function bareScenario(name: string): Promise<Row> {
-  const bare = await startBareServer();
-  try {
-    // Same path, headers and (single-signal) bodies as riskwire gets: only the server differs.
-    return await scenario(name, 1, {
-      url: `${bare.url}${signalsPath('bench')}`,
-      method: 'POST',
-      headers: { authorization: `Bearer bench_baseline_${'0'.repeat(48)}`, 'content-type': 'application/json' },
-      requests: bodies({ batchSize: 1, behavior: BEHAVIOR }),
-    });
-  } finally {
-    await bare.close();
-  }
-}
-
-async function floorScenario(name: string): Promise<Row> {
-  const floor = await startDurableFloorServer();
+/**
+ * A comparison server (the bare baseline, or the durable floor) under the same path, headers and
+ * single-signal bodies as riskwire gets: only the server differs. `answersLikeRiskwire`: its
+ * responses are checked as riskwire's are.
+ */
+async function referenceScenario(name: string, start: () => Promise<BareServer>, answersLikeRiskwire: boolean): Promise<Row> {
+  const server = await start();
   try {
     return await scenario(name, 1, {
-      url: `${floor.url}${signalsPath('bench')}`,
+      url: `${server.url}${signalsPath('bench')}`,
       method: 'POST',
       headers: { authorization: `Bearer bench_baseline_${'0'.repeat(48)}`, 'content-type': 'application/json' },
-      requests: bodies({ batchSize: 1, behavior: BEHAVIOR, verifyRiskwire: true }),
+      requests: bodies({ batchSize: 1, behavior: BEHAVIOR, verifyRiskwire: answersLikeRiskwire }),
     });
   } finally {
-    await floor.close();
+    await server.close();
   }
 }
+const bareScenario = (name: string) => referenceScenario(name, startBareServer, false);
+const floorScenario = (name: string) => referenceScenario(name, startDurableFloorServer, true);
 
 export async function run(): Promise<void> {
   const started = new Date();
