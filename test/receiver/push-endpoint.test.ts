@@ -1,3 +1,4 @@
+import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { handBuiltTransmitter } from './transmitter.js';
 
@@ -37,6 +38,13 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     const id = await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: email });
     return id ? (await t.app.storage.users.get('acme', id)) : null;
   };
+  /** The user once a SET about them has been scored (scoring runs just after the 202). */
+  const scoredUser = (email: string) =>
+    eventually(async () => {
+      const u = await userLevel(email);
+      return u && u.eventCount > 0 ? u : undefined;
+    });
+  /** For what must NOT happen after a 202 (nothing to wait for): give processing time to run. */
   const settle = () => new Promise((r) => setTimeout(r, 100));
   const expectErr = (r: Awaited<ReturnType<typeof push>>, err: string) => {
     expect(r.status).toBe(400);
@@ -49,8 +57,7 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     const r = await push(tx.set(revoked('alice@example.com')));
     expect(r.status).toBe(202);
     expect(r.text).toBe('');
-    await settle();
-    expect(await userLevel('alice@example.com')).toMatchObject({ level: 'low', eventCount: 1 });
+    expect(await scoredUser('alice@example.com')).toMatchObject({ level: 'low', eventCount: 1 });
     const sets = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}/sets`, { token: t.token });
     expect(sets.body.result[0]).toMatchObject({ issuer: tx.issuer, event_type: `${CAEP}session-revoked`, state: 'processed', outcome: expect.stringMatching(/^accepted: session_revoked_upstream/) });
   });
@@ -59,7 +66,8 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     const jws = tx.set(revoked('bob@example.com', { jti: 'fixed-jti-1' }));
     expect((await push(jws)).status).toBe(202);
     expect((await push(jws)).status).toBe(202);
-    await settle();
+    await scoredUser('bob@example.com');
+    await settle(); // a second processing would land about now
     expect(await userLevel('bob@example.com')).toMatchObject({ eventCount: 1 });
   });
 
@@ -112,8 +120,10 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     expect((await push(tx.set(base({ [`${SSF}stream-updated`]: { status: 'paused' } }, { sub_id: { format: 'opaque', id: 'stream-1' } })))).status).toBe(202);
     expect((await push(tx.set(base({ [`${CAEP}risk-level-change`]: { principal: 'USER', current_level: 'LOW' } }, { sub_id: { format: 'email', email: 'dave@example.com' } })))).status).toBe(202);
     expect((await push(tx.set(base({ [`${CAEP}session-revoked`]: {} }, { sub_id: { format: 'opaque', id: 'who-knows' } })))).status).toBe(202);
-    await settle();
-    const outcomes = (await t.app.storage.receivedSets.list('acme', sub.id, 3)).map((r) => r.outcome);
+    const outcomes = await eventually(async () => {
+      const o = (await t.app.storage.receivedSets.list('acme', sub.id, 3)).map((r) => r.outcome);
+      return o.every((x) => x !== null) ? o : undefined;
+    });
     expect(outcomes).toEqual([
       expect.stringMatching(/subject names no user/),
       expect.stringMatching(/no mapping for .*risk-level-change \(LOW\)/),
@@ -124,8 +134,7 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
 
   it('a peer’s HIGH risk-level-change raises the user to the peer-high behavior', async () => {
     await push(tx.set(base({ [`${CAEP}risk-level-change`]: { principal: 'USER', current_level: 'HIGH', risk_reason: 'leaked' } }, { sub_id: { format: 'email', email: 'erin@example.com' } })));
-    await settle();
-    expect(await userLevel('erin@example.com')).toMatchObject({ level: 'high' });
+    expect(await scoredUser('erin@example.com')).toMatchObject({ level: 'high' });
   });
 
   it('Okta-shaped SETs (both subject layouts, millisecond timestamps) score the right users', async () => {
@@ -143,11 +152,13 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
       expect((await send(okta.set({ aud: 'https://riskwire.test/okta', events: { [`${CAEP}session-revoked`]: {
         subject: { user: { format: 'email', email: 'frank@example.com' } }, event_timestamp: 1615304991643,
       } } }))).status).toBe(202);
-      await settle();
-      const byIssSub = await t.app.storage.users.findByIdentifier('acme', { kind: 'iss_sub', value: 'https://org.okta.example 00u1qw6mqitPHM8AJ0g7' });
-      expect(byIssSub).not.toBeNull();
-      expect(await t.app.storage.users.get('acme', byIssSub!)).toMatchObject({ level: 'medium', lastEventAt: new Date(1615304991643) });
-      expect(await userLevel('frank@example.com')).toMatchObject({ level: 'low', lastEventAt: new Date(1615304991643) });
+      const byIssSub = await eventually(async () => {
+        const id = await t.app.storage.users.findByIdentifier('acme', { kind: 'iss_sub', value: 'https://org.okta.example 00u1qw6mqitPHM8AJ0g7' });
+        const u = id ? await t.app.storage.users.get('acme', id) : null;
+        return u && u.eventCount > 0 ? u : undefined;
+      });
+      expect(byIssSub).toMatchObject({ level: 'medium', lastEventAt: new Date(1615304991643) });
+      expect(await scoredUser('frank@example.com')).toMatchObject({ level: 'low', lastEventAt: new Date(1615304991643) });
     } finally {
       await okta.close();
     }
