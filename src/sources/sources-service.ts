@@ -85,11 +85,12 @@ export function sourcesService(deps: {
       process: async () => {
         if (!fresh.length) return;
         const result = await deps.ingest(accountId, fresh.map((e) => e.signal!));
-        for (const [i, e] of fresh.entries()) {
+        // Independent writes, issued together: one group commit for a whole delivery, not one per event.
+        await Promise.all(fresh.map((e, i) => {
           const item = result.items[i]!;
           const outcome = item.status === 'accepted' ? `scored: ${e.signal!.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}`;
-          await storage.sources.setOutcome(accountId, id, e.eventId, outcome);
-        }
+          return storage.sources.setOutcome(accountId, id, e.eventId, outcome);
+        }));
       },
     };
   };
