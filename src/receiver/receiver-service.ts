@@ -13,10 +13,13 @@ import { EVENT } from '../ssf/event-types.js';
 import type { OutboundUrlPolicy } from '../ssf/streams/outbound-url.js';
 import type { JwksCache } from './jwks-cache.js';
 import { setError, verifySet } from './verify-set.js';
-import { toSignal } from './to-signal.js';
+import { processReceived } from './process-received.js';
 import { registerManaged, clientFor, type RegisterManagedInput } from './managed/register-managed.js';
 import { guardedFetch } from '../ssf/outbound/guarded-fetch.js';
 import { ServiceError } from '../domain/errors.js';
+
+/** A pending SET younger than this is left to whoever is scoring it (see `recover`). */
+const RECOVERY_AGE_MS = 10_000;
 
 /**
  * riskwire as an SSF receiver: transmitters registered per account, SETs pushed to a per-
@@ -37,21 +40,17 @@ export function receiverService(deps: {
   const audit = (accountId: string, actor: string, action: string, target: string, details: Record<string, unknown> = {}) =>
     storage.auditLog.append({ id: randomId(), accountId, at: deps.now(), actor, action, target, details });
 
-  /** Turns one stored SET into a risk signal (or records why not). Idempotent: its signal id is derived from the jti. */
+  // SETs this process is scoring now, which recovery must leave alone.
+  const inFlight = new Set<string>();
+  const flightKey = (r: ReceivedSet) => `${r.accountId}/${r.subscriptionId}/${r.jti}`;
+  const processDeps = { storage, rules: deps.rules, ingest: deps.ingest, logger: deps.logger };
   const process = async (r: ReceivedSet): Promise<void> => {
-    const event = ((r.claims.events as Record<string, unknown>)[r.eventType] ?? {}) as Record<string, unknown>;
-    let outcome: string;
-    if (r.eventType === EVENT.verification || r.eventType === EVENT.streamUpdated) outcome = 'control event';
-    else {
-      const mapped = toSignal(deps.rules, { issuer: r.issuer, jti: r.jti, eventType: r.eventType, event, subject: r.subject ?? {} });
-      if ('ignored' in mapped) outcome = `ignored: ${mapped.ignored}`;
-      else {
-        const result = await deps.ingest(r.accountId, [mapped.signal]);
-        const item = result.items[0]!;
-        outcome = item.status === 'ignored' ? `ignored: ${item.reason ?? ''}` : `${item.status}: ${mapped.signal.behavior} for user ${item.userId ?? '?'}`;
-      }
+    inFlight.add(flightKey(r));
+    try {
+      await processReceived(processDeps, [r]);
+    } finally {
+      inFlight.delete(flightKey(r));
     }
-    await storage.receivedSets.markProcessed(r.accountId, r.subscriptionId, r.jti, outcome);
   };
 
   return {
@@ -182,7 +181,7 @@ export function receiverService(deps: {
             n++;
           }
           polls.set(key, next);
-          for (const w of work) await w().catch((err: unknown) => deps.logger.error('processing a polled SET failed', { error: err }));
+          for (const w of work) await w(); // in order: one subject's SETs must not overtake each other
         }
       }
       return n;
@@ -206,11 +205,16 @@ export function receiverService(deps: {
       return { status: r.status, body: r.json };
     },
 
-    /** Processes SETs a crash left stored but unprocessed. */
+    /**
+     * Processes SETs a crash (or a failed scoring) left stored but unprocessed. Skips those this
+     * process is scoring now, and those younger than RECOVERY_AGE_MS, which another instance on
+     * the same MongoDB may be scoring now: scored twice, a SET's outcome would turn "duplicate".
+     */
     async recover(): Promise<number> {
-      const pending = await storage.receivedSets.pending(200);
-      for (const r of pending) await process(r).catch((err: unknown) => deps.logger.error('processing a received SET failed', { jti: r.jti, error: err }));
-      return pending.length;
+      const now = deps.now().getTime();
+      const stale = (await storage.receivedSets.pending(200)).filter((r) => !inFlight.has(flightKey(r)) && now - r.receivedAt.getTime() >= RECOVERY_AGE_MS);
+      if (stale.length) await processReceived(processDeps, stale);
+      return stale.length;
     },
     sets: (accountId: string, id: string, limit: number) => storage.receivedSets.list(accountId, id, limit),
   };

@@ -182,4 +182,31 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     expect((await call(`${t.url}/client/v4/accounts/other/ssf/transmitters/${sub.id}`, { token })).status).toBe(404);
     expect((await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, { token: t.token })).body.result.length).toBeGreaterThanOrEqual(1);
   });
+  it('a burst of pushed SETs is scored, each recorded with its outcome', async () => {
+    const emails = Array.from({ length: 40 }, (_, i) => `burst${i}@example.com`);
+    const results = await Promise.all(emails.map((e) => push(tx.set(revoked(e)))));
+    expect(results.map((r) => r.status)).toEqual(emails.map(() => 202));
+    for (const e of emails) expect(await scoredUser(e)).toMatchObject({ level: 'low', eventCount: 1 });
+    const sets = await eventually(async () => {
+      const list = await t.app.storage.receivedSets.list('acme', sub.id, 40);
+      return list.every((r) => r.state === 'processed') ? list : undefined;
+    });
+    expect(sets.map((r) => r.outcome)).toEqual(sets.map(() => expect.stringMatching(/^accepted: session_revoked_upstream for user /)));
+  });
+
+  it('recovery scores a SET a crash left stored but unprocessed, and leaves a young one to whoever is scoring it', async () => {
+    const storedSet = (email: string, ageMs: number) => ({
+      accountId: 'acme', subscriptionId: sub.id, jti: `crash-${email}`, issuer: tx.issuer, eventType: `${CAEP}session-revoked`,
+      subject: { format: 'email', email }, claims: { iss: tx.issuer, jti: `crash-${email}`, events: { [`${CAEP}session-revoked`]: { event_timestamp: 1_700_000_000 } } },
+      receivedAt: new Date(Date.now() - ageMs), state: 'pending' as const, outcome: null,
+    });
+    await t.app.storage.receivedSets.insert(storedSet('left-by-crash@example.com', 60_000));
+    await t.app.storage.receivedSets.insert(storedSet('just-stored@example.com', 0));
+    await t.app.receiver.recover();
+    expect(await userLevel('left-by-crash@example.com')).toMatchObject({ level: 'low', eventCount: 1 });
+    expect(await userLevel('just-stored@example.com')).toBeNull();
+    const outcomes = new Map((await t.app.storage.receivedSets.list('acme', sub.id, 10)).map((r) => [r.jti, r]));
+    expect(outcomes.get('crash-left-by-crash@example.com')).toMatchObject({ state: 'processed', outcome: expect.stringMatching(/^accepted: /) });
+    expect(outcomes.get('crash-just-stored@example.com')).toMatchObject({ state: 'pending' });
+  });
 });

@@ -1,0 +1,60 @@
+import type { MappingRule } from '../config/receiver-mappings.js';
+import type { Logger } from '../observability/logger.js';
+import type { IngestSignals } from '../risk/ingest-signals.js';
+import type { RiskSignal } from '../risk/signal.js';
+import type { ReceivedSet } from '../storage/inbound-ports.js';
+import type { Storage } from '../storage/ports.js';
+import { EVENT } from '../ssf/event-types.js';
+import { toSignal } from './to-signal.js';
+
+/**
+ * Turns stored SETs into risk signals (or records why not): the signals of one account go to the
+ * scoring engine in one call, in the order given, and the outcomes are written together.
+ * Idempotent: a signal's id derives from its SET's jti.
+ * Returns, per SET, whether it was processed; a SET whose account's scoring failed stays pending
+ * (recovered later, receiver-service `recover`), and the failure is logged, not thrown.
+ */
+export async function processReceived(
+  deps: { storage: Storage; rules: readonly MappingRule[]; ingest: IngestSignals; logger: Logger },
+  records: readonly ReceivedSet[],
+): Promise<boolean[]> {
+  const outcomes: Array<string | undefined> = records.map(() => undefined);
+  const byAccount = new Map<string, Array<{ at: number; signal: RiskSignal }>>();
+  records.forEach((r, at) => {
+    if (r.eventType === EVENT.verification || r.eventType === EVENT.streamUpdated) {
+      outcomes[at] = 'control event';
+      return;
+    }
+    const event = ((r.claims.events as Record<string, unknown>)[r.eventType] ?? {}) as Record<string, unknown>;
+    const mapped = toSignal(deps.rules, { issuer: r.issuer, jti: r.jti, eventType: r.eventType, event, subject: r.subject ?? {} });
+    if ('ignored' in mapped) {
+      outcomes[at] = `ignored: ${mapped.ignored}`;
+      return;
+    }
+    let list = byAccount.get(r.accountId);
+    if (!list) byAccount.set(r.accountId, (list = []));
+    list.push({ at, signal: mapped.signal });
+  });
+  for (const [accountId, list] of byAccount) {
+    try {
+      const result = await deps.ingest(accountId, list.map((x) => x.signal));
+      list.forEach(({ at, signal }, i) => {
+        const item = result.items[i]!;
+        outcomes[at] = item.status === 'ignored' ? `ignored: ${item.reason ?? ''}` : `${item.status}: ${signal.behavior} for user ${item.userId ?? '?'}`;
+      });
+    } catch (err) {
+      deps.logger.error('scoring received SETs failed; they stay pending', { account: accountId, sets: list.length, error: err });
+    }
+  }
+  return Promise.all(records.map(async (r, at) => {
+    const outcome = outcomes[at];
+    if (outcome === undefined) return false;
+    try {
+      await deps.storage.receivedSets.markProcessed(r.accountId, r.subscriptionId, r.jti, outcome);
+      return true;
+    } catch (err) {
+      deps.logger.error('recording a received SET outcome failed; it stays pending', { jti: r.jti, error: err });
+      return false;
+    }
+  }));
+}
