@@ -6,9 +6,20 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId, safeEqual } from '../crypto/tokens.js';
 import type { Logger } from '../observability/logger.js';
 import type { IngestSignals } from '../risk/ingest-signals.js';
+import type { RiskSignal } from '../risk/signal.js';
 import type { Storage } from '../storage/ports.js';
 import type { Source, SourceType } from '../storage/source-ports.js';
 import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
+
+/** An unscored event younger than this is left to whoever is scoring it (see `recover`). */
+const RECOVERY_AGE_MS = 10_000;
+
+/** A signal as kept with its event until scored: JSON (dates as ISO strings), the same on every store. */
+const keptSignal = (signal: RiskSignal): Record<string, unknown> => JSON.parse(JSON.stringify(signal)) as Record<string, unknown>;
+const revivedSignal = (kept: Readonly<Record<string, unknown>>): RiskSignal => {
+  const s = kept as unknown as RiskSignal & { occurredAt?: string | Date };
+  return s.occurredAt === undefined ? s : { ...s, occurredAt: new Date(s.occurredAt) };
+};
 
 const secretContext = (s: { accountId: string; id: string }) => `${s.accountId}/sources/${s.id}/secret`;
 /** Where sealed credential settings live inside the stored settings (never shown, see presentSource). */
@@ -68,29 +79,42 @@ export function sourcesService(deps: {
     safeEqual,
   });
 
-  /** Records each parsed event once (a retry is a no-op) and returns the work of scoring the new ones. */
+  /** Events this process is scoring now, which recovery must leave alone. */
+  const inFlight = new Set<string>();
+  const flightKey = (accountId: string, sourceId: string, eventId: string) => `${accountId}/${sourceId}/${eventId}`;
+  /** Scores the signals of one source's events, in order, and records each outcome (which drops the kept signal). */
+  const score = async (accountId: string, sourceId: string, events: ReadonlyArray<{ eventId: string; signal: RiskSignal }>) => {
+    const keys = events.map((e) => flightKey(accountId, sourceId, e.eventId));
+    for (const k of keys) inFlight.add(k);
+    try {
+      const result = await deps.ingest(accountId, events.map((e) => e.signal));
+      // Independent writes, issued together: one group commit for a whole delivery, not one per event.
+      await Promise.all(events.map((e, i) => {
+        const item = result.items[i]!;
+        const outcome = item.status === 'accepted' ? `scored: ${e.signal.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}`;
+        return storage.sources.setOutcome(accountId, sourceId, e.eventId, outcome);
+      }));
+    } finally {
+      for (const k of keys) inFlight.delete(k);
+    }
+  };
+
+  /** Records each parsed event once (a retry is a no-op), with its signal until scored, and returns the work of scoring the new ones. */
   const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date) => {
     const { accountId, id } = source;
-    const fresh: ParsedVendorEvent[] = [];
+    const fresh: Array<{ eventId: string; signal: RiskSignal }> = [];
     let duplicates = 0;
     for (const e of parsed) {
       const outcome = e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`;
-      if (await storage.sources.recordEvent({ accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt, outcome })) {
-        if (e.signal) fresh.push(e);
+      if (await storage.sources.recordEvent({ accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt, outcome, signal: e.signal ? keptSignal(e.signal) : null })) {
+        if (e.signal) fresh.push({ eventId: e.eventId, signal: e.signal });
       } else duplicates++;
     }
     return {
       accepted: parsed.length - duplicates,
       duplicates,
       process: async () => {
-        if (!fresh.length) return;
-        const result = await deps.ingest(accountId, fresh.map((e) => e.signal!));
-        // Independent writes, issued together: one group commit for a whole delivery, not one per event.
-        await Promise.all(fresh.map((e, i) => {
-          const item = result.items[i]!;
-          const outcome = item.status === 'accepted' ? `scored: ${e.signal!.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}`;
-          return storage.sources.setOutcome(accountId, id, e.eventId, outcome);
-        }));
+        if (fresh.length) await score(accountId, id, fresh);
       },
     };
   };
@@ -170,6 +194,34 @@ export function sourcesService(deps: {
         throw err;
       }
       await recordParsed(source, parsed, at).then((r) => r.process());
+    },
+
+    /**
+     * Scores events a crash (or a failed scoring) left recorded but unscored: their vendor was
+     * answered, and its retry would be a duplicate, so nothing else would. Skips events this
+     * process is scoring now and events younger than RECOVERY_AGE_MS (another instance on the
+     * same MongoDB may be scoring them). Returns how many it scored.
+     */
+    async recover(): Promise<number> {
+      const pending = (await storage.sources.unscored(new Date(deps.now().getTime() - RECOVERY_AGE_MS), 200))
+        .filter((e) => !inFlight.has(flightKey(e.accountId, e.sourceId, e.eventId)));
+      const bySource = new Map<string, { accountId: string; sourceId: string; events: Array<{ eventId: string; signal: RiskSignal }> }>();
+      for (const e of pending) {
+        const k = `${e.accountId}/${e.sourceId}`;
+        let group = bySource.get(k);
+        if (!group) bySource.set(k, (group = { accountId: e.accountId, sourceId: e.sourceId, events: [] }));
+        group.events.push({ eventId: e.eventId, signal: revivedSignal(e.signal) });
+      }
+      let n = 0;
+      for (const g of bySource.values()) {
+        try {
+          await score(g.accountId, g.sourceId, g.events);
+          n += g.events.length;
+        } catch (err) {
+          deps.logger.error('scoring recovered source events failed; they stay unscored', { account: g.accountId, source: g.sourceId, events: g.events.length, error: err });
+        }
+      }
+      return n;
     },
 
     /**

@@ -27,6 +27,12 @@ export interface SourceEvent {
   readonly kind: string;
   readonly receivedAt: Date;
   readonly outcome: string;
+  /**
+   * The risk signal the event maps to, as JSON, kept from the moment the event is recorded
+   * (before the vendor is answered) until its outcome is set (after scoring): what a crash in
+   * between leaves to recover. A vendor's retry is a duplicate, so nothing else would score it.
+   */
+  readonly signal?: Readonly<Record<string, unknown>> | null;
 }
 
 export interface SourceStore {
@@ -41,8 +47,10 @@ export interface SourceStore {
    * changes nothing, so it is never scored twice.
    */
   recordEvent(e: SourceEvent): Promise<boolean>;
-  /** Replaces the outcome of a recorded event (after scoring). */
+  /** Replaces the outcome of a recorded event (after scoring) and drops its kept signal. */
   setOutcome(accountId: string, sourceId: string, eventId: string, outcome: string): Promise<void>;
+  /** Events of every account still holding their signal (not scored), received at or before `receivedBy`, oldest first. */
+  unscored(receivedBy: Date, limit: number): Promise<Array<SourceEvent & { signal: Readonly<Record<string, unknown>> }>>;
   /** The source's events, newest first. */
   listEvents(accountId: string, sourceId: string, limit: number): Promise<SourceEvent[]>;
   /**

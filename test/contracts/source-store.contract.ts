@@ -38,6 +38,23 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       await expect(s.sources.listEvents(anAccount().id, 'src1', 10)).resolves.toEqual([]);
     });
 
+    it('events keep their signal until the outcome is set; unscored lists them, oldest first, up to a time', async () => {
+      const signal = { id: 'crowdstrike:d1', behavior: 'crowdstrike_detection_high', user: { email: 'x@example.com' }, occurredAt: '2026-01-01T00:00:00.000Z', source: 'crowdstrike', details: { n: 1 } };
+      const ev = (id: string, n: number, withSignal: boolean) => ({ accountId: a, sourceId: 'src1', eventId: id, kind: 'k', receivedAt: at(`2026-01-0${n}T00:00:00.000Z`), outcome: withSignal ? 'received' : 'ignored: x', signal: withSignal ? { ...signal, id: `crowdstrike:${id}` } : null });
+      await s.sources.recordEvent(ev('late', 3, true));
+      await s.sources.recordEvent(ev('early', 1, true));
+      await s.sources.recordEvent(ev('ignored', 2, false));
+      const mine = async (by: string) => (await s.sources.unscored(at(by), 100)).filter((e) => e.accountId === a);
+      expect((await mine('2026-01-05T00:00:00.000Z')).map((e) => [e.eventId, e.signal])).toEqual([
+        ['early', { ...signal, id: 'crowdstrike:early' }],
+        ['late', { ...signal, id: 'crowdstrike:late' }],
+      ]);
+      expect((await mine('2026-01-02T00:00:00.000Z')).map((e) => e.eventId)).toEqual(['early']);
+      await s.sources.setOutcome(a, 'src1', 'early', 'scored: crowdstrike_detection_high');
+      expect((await mine('2026-01-05T00:00:00.000Z')).map((e) => e.eventId)).toEqual(['late']);
+      expect((await s.sources.listEvents(a, 'src1', 10)).find((e) => e.eventId === 'early')).toEqual({ accountId: a, sourceId: 'src1', eventId: 'early', kind: 'k', receivedAt: at('2026-01-01T00:00:00.000Z'), outcome: 'scored: crowdstrike_detection_high' });
+    });
+
     it('offsets: per partition, monotonic, scoped by account and source', async () => {
       await expect(s.sources.getOffsets(a, 'src1')).resolves.toEqual({});
       await s.sources.saveOffset(a, 'src1', '0', 100);

@@ -389,3 +389,30 @@ describe('bad payloads', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('recovery of events answered but not scored', () => {
+  // What the webhook leaves in the store when the process dies between its 204 and the scoring:
+  // the event recorded as received, with the signal it maps to kept beside it.
+  const leftByCrash = async (eventId: string, user: string, ageMs: number) => {
+    await t.app.storage.sources.recordEvent({
+      accountId: 'acme', sourceId: source.id, eventId, kind: 'EppDetectionSummaryEvent', receivedAt: new Date(Date.now() - ageMs), outcome: 'received',
+      signal: { id: `crowdstrike:${eventId}`, behavior: 'crowdstrike_detection_high', user: { identifiers: [{ kind: 'edr_user', value: user }] }, occurredAt: '2026-11-01T10:00:00.000Z', source: 'crowdstrike', details: {} },
+    });
+  };
+
+  test('recovery scores what a crash left unscored, once, and leaves events still being scored alone', async () => {
+    const old = `crash-${rand()}`;
+    const young = `crash-${rand()}`;
+    await leftByCrash(old, `CORP\\${old}`, 60_000);
+    await leftByCrash(young, `CORP\\${young}`, 0);
+    await t.app.sources.recover();
+    const u = await levelOf('edr_user', `CORP\\${old}`);
+    expect(u).toMatchObject({ level: 'medium', eventCount: 1, lastEventAt: new Date('2026-11-01T10:00:00.000Z') });
+    expect((await events()).find((e) => e.event_id === old)?.outcome).toMatch(/^scored: crowdstrike_detection_high for user /);
+    expect((await events()).find((e) => e.event_id === young)?.outcome).toBe('received');
+    await expect(userId('edr_user', `CORP\\${young}`)).resolves.toBeNull();
+    // Scored once: a second pass finds nothing left of it.
+    await t.app.sources.recover();
+    expect((await t.app.storage.users.get('acme', u.id))?.eventCount).toBe(1);
+  });
+});

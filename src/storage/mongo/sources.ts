@@ -4,11 +4,16 @@ import { isDuplicateKey } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 
 interface Doc { _id: string; account_id: string; id: string; type: Source['type']; name: string; settings: Record<string, unknown>; secret_sealed: string; created_at: Date; updated_at: Date }
-interface EventDoc { _id: string; seq: number; account_id: string; source_id: string; event_id: string; kind: string; received_at: Date; outcome: string }
+interface EventDoc {
+  _id: string; seq: number; account_id: string; source_id: string; event_id: string; kind: string; received_at: Date; outcome: string;
+  /** Kept until scored (SourceEvent.signal); `unscored` marks them for an indexed recovery scan. */
+  signal?: Record<string, unknown>; unscored?: true;
+}
 
 export async function ensureSourceIndexes(db: Db): Promise<void> {
   await db.collection('sources').createIndex({ account_id: 1, created_at: 1 }, { name: 'by_account' });
   await db.collection('source_events').createIndex({ account_id: 1, source_id: 1, seq: -1 }, { name: 'by_source' });
+  await db.collection('source_events').createIndex({ unscored: 1, received_at: 1 }, { name: 'unscored' });
   await db.collection('source_nonces').createIndex({ at: 1 }, { name: 'by_time' });
 }
 
@@ -45,7 +50,10 @@ export function mongoSourceStore(db: Db): SourceStore {
     },
     async recordEvent(e) {
       try {
-        await events.insertOne({ _id: key(e.accountId, e.sourceId, e.eventId), seq: await nextSeq(), account_id: e.accountId, source_id: e.sourceId, event_id: e.eventId, kind: e.kind, received_at: e.receivedAt, outcome: e.outcome });
+        await events.insertOne({
+          _id: key(e.accountId, e.sourceId, e.eventId), seq: await nextSeq(), account_id: e.accountId, source_id: e.sourceId, event_id: e.eventId,
+          kind: e.kind, received_at: e.receivedAt, outcome: e.outcome, ...(e.signal ? { signal: { ...e.signal }, unscored: true as const } : {}),
+        });
         return true;
       } catch (err) {
         if (isDuplicateKey(err)) return false;
@@ -53,7 +61,11 @@ export function mongoSourceStore(db: Db): SourceStore {
       }
     },
     async setOutcome(a, s, e, outcome) {
-      await events.updateOne({ _id: key(a, s, e) }, { $set: { outcome } });
+      await events.updateOne({ _id: key(a, s, e) }, { $set: { outcome }, $unset: { signal: '', unscored: '' } });
+    },
+    async unscored(receivedBy, limit) {
+      const docs = await events.find({ unscored: true, received_at: { $lte: receivedBy } }).sort({ received_at: 1, seq: 1 }).limit(limit).toArray();
+      return docs.map((d) => ({ accountId: d.account_id, sourceId: d.source_id, eventId: d.event_id, kind: d.kind, receivedAt: d.received_at, outcome: d.outcome, signal: d.signal as Record<string, unknown> }));
     },
     async listEvents(a, s, limit) {
       return (await events.find({ account_id: a, source_id: s }).sort({ seq: -1 }).limit(limit).toArray()).map((d): SourceEvent => ({ accountId: d.account_id, sourceId: d.source_id, eventId: d.event_id, kind: d.kind, receivedAt: d.received_at, outcome: d.outcome }));

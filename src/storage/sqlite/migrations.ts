@@ -333,4 +333,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX integrations_by_id ON integrations (id);
     `,
   },
+  {
+    version: 8,
+    name: 'source events keep their signal until scored',
+    sql: `
+      -- A webhook event is answered before it is scored; its signal is kept until then, so a
+      -- crash in between is recovered instead of lost (the vendor's retry is a duplicate).
+      ALTER TABLE source_events ADD COLUMN signal TEXT;
+      CREATE INDEX source_events_unscored ON source_events (received_at) WHERE signal IS NOT NULL;
+    `,
+  },
 ];

@@ -7,7 +7,8 @@ const toSource = (r: Row): Source => ({
   accountId: r.account_id, id: r.id, type: r.type, name: r.name, settings: JSON.parse(r.settings) as Record<string, unknown>,
   secretSealed: r.secret_sealed, createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
 });
-interface EventRow { account_id: string; source_id: string; event_id: string; kind: string; received_at: number; outcome: string }
+interface EventRow { account_id: string; source_id: string; event_id: string; kind: string; received_at: number; outcome: string; signal: string | null }
+const toEvent = (r: EventRow): SourceEvent => ({ accountId: r.account_id, sourceId: r.source_id, eventId: r.event_id, kind: r.kind, receivedAt: new Date(r.received_at), outcome: r.outcome });
 
 /** SourceStore on SQLite. */
 export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
@@ -18,8 +19,9 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
   const del = db.prepare('DELETE FROM sources WHERE account_id = ? AND id = ?');
   const delEvents = db.prepare('DELETE FROM source_events WHERE account_id = ? AND source_id = ?');
   const delOffsets = db.prepare('DELETE FROM source_offsets WHERE account_id = ? AND source_id = ?');
-  const record = db.prepare('INSERT INTO source_events (account_id, source_id, event_id, kind, received_at, outcome) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
-  const outcome = db.prepare('UPDATE source_events SET outcome = ? WHERE account_id = ? AND source_id = ? AND event_id = ?');
+  const record = db.prepare('INSERT INTO source_events (account_id, source_id, event_id, kind, received_at, outcome, signal) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const outcome = db.prepare('UPDATE source_events SET outcome = ?, signal = NULL WHERE account_id = ? AND source_id = ? AND event_id = ?');
+  const unscored = db.prepare<[number, number], EventRow>('SELECT * FROM source_events WHERE signal IS NOT NULL AND received_at <= ? ORDER BY received_at, seq LIMIT ?');
   const events = db.prepare<[string, string, number], EventRow>('SELECT * FROM source_events WHERE account_id = ? AND source_id = ? ORDER BY seq DESC LIMIT ?');
   const claim = db.prepare('INSERT INTO source_nonces (account_id, source_id, nonce, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const prune = db.prepare('DELETE FROM source_nonces WHERE at < ?');
@@ -51,13 +53,17 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
       return remove.immediate(a, id);
     },
     async recordEvent(e) {
-      return gc.run(() => record.run(e.accountId, e.sourceId, e.eventId, e.kind, e.receivedAt.getTime(), e.outcome).changes === 1);
+      const signal = e.signal ? JSON.stringify(e.signal) : null;
+      return gc.run(() => record.run(e.accountId, e.sourceId, e.eventId, e.kind, e.receivedAt.getTime(), e.outcome, signal).changes === 1);
     },
     async setOutcome(a, s, e, o) {
       await gc.run(() => outcome.run(o, a, s, e));
     },
     async listEvents(a, s, limit) {
-      return events.all(a, s, limit).map((r): SourceEvent => ({ accountId: r.account_id, sourceId: r.source_id, eventId: r.event_id, kind: r.kind, receivedAt: new Date(r.received_at), outcome: r.outcome }));
+      return events.all(a, s, limit).map(toEvent);
+    },
+    async unscored(receivedBy, limit) {
+      return unscored.all(receivedBy.getTime(), limit).map((r) => ({ ...toEvent(r), signal: JSON.parse(r.signal!) as Record<string, unknown> }));
     },
     async claimNonce(a, s, nonce, at) {
       return gc.run(() => claim.run(a, s, nonce, at.getTime()).changes === 1);
