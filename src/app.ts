@@ -116,9 +116,9 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
     const transmitter = ssf.startWorkers();
     const inbound = startPeriodic('received SET recovery', 30_000, () => receiver.recover(), logger.child('receive'));
     const poller = startPeriodic('SSF poll client', 1000, () => receiver.pollOnce(), logger.child('receive'));
-    // Webhook signatures older than any replay window (an hour bounds them all) are forgotten.
     // Webhook events answered but not scored when a crash came (sources-service `recover`).
     const unscored = startPeriodic('source event recovery', 30_000, () => sources.recover(), logger.child('source'));
+    // Webhook signatures older than any replay window (an hour bounds them all) are forgotten.
     const nonces = startPeriodic('nonce pruning', 300_000, () => storage.sources.pruneNonces(new Date(now().getTime() - 3600_000)), logger.child('source'));
     // CrowdStrike Event Streams (sources issue): one pull connector per source configured for it.
     const pulls = startPullConnectors({ storage, sources, logger: logger.child('source'), allowPrivateNetwork: config.allowPrivateNetwork });

@@ -11,13 +11,13 @@ import { toSignal } from './to-signal.js';
  * Turns stored SETs into risk signals (or records why not): the signals of one account go to the
  * scoring engine in one call, in the order given, and the outcomes are written together.
  * Idempotent: a signal's id derives from its SET's jti.
- * Returns, per SET, whether it was processed; a SET whose account's scoring failed stays pending
- * (recovered later, receiver-service `recover`), and the failure is logged, not thrown.
+ * A SET whose scoring or outcome write failed stays pending (recovered later, receiver-service
+ * `recover`); the failure is logged, not thrown.
  */
 export async function processReceived(
   deps: { storage: Storage; rules: readonly MappingRule[]; ingest: IngestSignals; logger: Logger },
   records: readonly ReceivedSet[],
-): Promise<boolean[]> {
+): Promise<void> {
   const outcomes: Array<string | undefined> = records.map(() => undefined);
   const byAccount = new Map<string, Array<{ at: number; signal: RiskSignal }>>();
   records.forEach((r, at) => {
@@ -46,15 +46,10 @@ export async function processReceived(
       deps.logger.error('scoring received SETs failed; they stay pending', { account: accountId, sets: list.length, error: err });
     }
   }
-  return Promise.all(records.map(async (r, at) => {
+  await Promise.all(records.map(async (r, at) => {
     const outcome = outcomes[at];
-    if (outcome === undefined) return false;
-    try {
-      await deps.storage.receivedSets.markProcessed(r.accountId, r.subscriptionId, r.jti, outcome);
-      return true;
-    } catch (err) {
-      deps.logger.error('recording a received SET outcome failed; it stays pending', { jti: r.jti, error: err });
-      return false;
-    }
+    if (outcome === undefined) return;
+    await deps.storage.receivedSets.markProcessed(r.accountId, r.subscriptionId, r.jti, outcome)
+      .catch((err: unknown) => deps.logger.error('recording a received SET outcome failed; it stays pending', { jti: r.jti, error: err }));
   }));
 }

@@ -1,4 +1,5 @@
 import nock from 'nock';
+import { useNockForVendorClouds } from '../helpers/nock-vendor-clouds.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -19,20 +20,14 @@ const wellKnown = {
 };
 
 describe('SSF receiver, managed mode, with Okta (mocked)', () => {
+  useNockForVendorClouds();
   let t: TestApp;
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
     t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
   });
   afterAll(async () => {
     await t.close();
-    nock.cleanAll();
-    nock.enableNetConnect();
-    // Leave node's HTTP client unpatched for the next test file this jest worker runs.
-    nock.restore();
   });
-  afterEach(() => nock.cleanAll());
 
   const register = (extra: Record<string, unknown> = {}) => call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
     method: 'POST', token: t.token,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import nock from 'nock';
 import type { IdentifierKind } from '../../src/domain/user.js';
+import { useNockForVendorClouds } from '../helpers/nock-vendor-clouds.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -22,6 +23,7 @@ const threatWithId = (name: string, id: string, patch: (t: Record<string, any>) 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('SentinelOne webhook source', () => {
+  useNockForVendorClouds();
   let t: TestApp;
   let source: { id: string; webhook_url: string; secret: string; settings: Record<string, unknown> };
 
@@ -58,8 +60,6 @@ describe('SentinelOne webhook source', () => {
   };
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
     t = await startTestApp({ PUBLIC_URL: 'https://riskwire.test' });
     const r = await createSource({});
     expect(r.status).toBe(201);
@@ -72,12 +72,7 @@ describe('SentinelOne webhook source', () => {
   });
   afterAll(async () => {
     await t.close();
-    nock.cleanAll();
-    nock.enableNetConnect();
-    // Leave node's HTTP client unpatched for the next test file this jest worker runs.
-    nock.restore();
   });
-  afterEach(() => nock.cleanAll());
 
   it('creates the source with the default header and verification off; bad settings are 400 naming the field', async () => {
     expect(source).toMatchObject({ webhook_url: `https://riskwire.test/sources/acme/${source.id}`, secret: expect.stringMatching(/^rwsrc_/) });

@@ -46,6 +46,19 @@ const ORDER: Record<SummaryOrder, string> = {
 /** How many complete users, and identifier holders, the store remembers (about 150 bytes each). */
 const REMEMBERED = 50_000;
 
+/** A map that forgets everything when it reaches REMEMBERED entries: bounded, and forgetting only costs a read. */
+function remembered<V>(): Pick<Map<string, V>, 'get' | 'has'> & { set(key: string, value: V): void } {
+  const m = new Map<string, V>();
+  return {
+    get: (key) => m.get(key),
+    has: (key) => m.has(key),
+    set(key, value) {
+      if (m.size >= REMEMBERED) m.clear();
+      m.set(key, value);
+    },
+  };
+}
+
 /** UserStore on SQLite. */
 export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
   const get = db.prepare<[string, string], UserRow>(`SELECT ${USER_COLS} FROM users WHERE account_id = ? AND id = ?`);
@@ -98,26 +111,19 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
    * Users known to have both a name and an email (which are never cleared): their profile needs
    * no read. Bounded; forgetting only costs a read.
    */
-  const complete = new Set<string>();
-  const remember = (key: string) => {
-    if (complete.size >= REMEMBERED) complete.clear();
-    complete.add(key);
-  };
+  const complete = remembered<true>();
   /**
    * Who holds an identifier, as committed. An identifier is never released or moved (nothing
    * deletes users or identifiers), so a holder once read stays right; only holders are
    * remembered (an unclaimed identifier may be claimed at any moment). Bounded like `complete`.
    */
-  const holders = new Map<string, string>();
+  const holders = remembered<string>();
   const holderOf = (accountId: string, kind: string, value: string): string | null => {
     const key = `${accountId}\u0000${kind}\u0000${value}`;
     const known = holders.get(key);
     if (known !== undefined) return known;
     const found = owner.get(accountId, kind, value)?.user_id ?? null;
-    if (found !== null) {
-      if (holders.size >= REMEMBERED) holders.clear();
-      holders.set(key, found);
-    }
+    if (found !== null) holders.set(key, found);
     return found;
   };
 
@@ -133,7 +139,7 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
     const key = `${accountId}\u0000${userId}`;
     if (complete.has(key)) return false;
     const r = profile.get(accountId, userId);
-    if (r?.name != null && r.email != null) remember(key);
+    if (r?.name != null && r.email != null) complete.set(key, true);
     return r !== undefined && ((r.name === null && p.name != null) || (r.email === null && p.email != null));
   };
 
