@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { compactVerify, importJWK } from 'jose';
 import { BrokenRunError, fmt, printHeader, printTable, printVerdicts, progress } from './lib/report.js';
 import { startRiskwireProcess } from './lib/riskwire-process.js';
+import { forkDurableFloor } from './lib/fork-floor.js';
 
 /**
  * `npm run bench -- receive`: valid SETs per second accepted (202) by riskwire's push endpoint —
@@ -14,6 +15,10 @@ import { startRiskwireProcess } from './lib/riskwire-process.js';
  * Two loads: one request at a time (what one SET costs end to end, round trip included) and
  * 8 concurrent keep-alive connections (throughput, as a transmitter with parallel pushes or
  * several transmitters load it; the same load as *sources*). The verdict is on throughput.
+ *
+ * For reference, no target: the durable floor (bench/lib/floor-process.ts, `set-push`), under the
+ * concurrent load: the SET verified with jose, `typ`/`iss`/`aud` checked, stored with one
+ * group-committed INSERT and answered 202; no replay check, mapping, subject resolution or scoring.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENT = 8;
@@ -56,15 +61,15 @@ export async function run(): Promise<void> {
   const rawBefore = await rawRate();
 
   const rw = await startRiskwireProcess();
-  const accepted: Record<'sequential' | 'concurrent', number> = { sequential: 0, concurrent: 0 };
+  const accepted: Record<'sequential' | 'concurrent' | 'floor', number> = { sequential: 0, concurrent: 0, floor: 0 };
   try {
     // CAEP session-revoked maps to this behavior (config/receiver-mappings.json); enabled, each SET scores its user.
     await rw.api('PUT', '/client/v4/accounts/bench/zt_risk_scoring/behaviors', { behaviors: { session_revoked_upstream: { enabled: true, risk_level: 'low' } } });
     const sub = (await rw.api('POST', '/client/v4/accounts/bench/ssf/transmitters', { mode: 'static', issuer, jwks_uri: jwksUri, audience: 'https://riskwire.bench/aud' })).result;
     const path = new URL(sub.push_endpoint).pathname;
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT });
-    const push = (jws: string) => new Promise<number>((resolve, reject) => {
-      const req = http.request(`${rw.url}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/secevent+jwt', 'content-length': String(jws.length) } }, (res) => {
+    const push = (jws: string, url = `${rw.url}${path}`) => new Promise<number>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/secevent+jwt', 'content-length': String(jws.length) } }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       });
@@ -74,13 +79,13 @@ export async function run(): Promise<void> {
     let next = 0;
     const take = () => (next < sets.length ? sets[next++]! : undefined);
     /** Pushes fresh SETs (each jti once) from `loops` request loops for `seconds`; SETs/s answered 202. */
-    const run = async (loops: number, seconds: number) => {
+    const run = async (loops: number, seconds: number, url?: string) => {
       let done = 0;
       const end = performance.now() + seconds * 1000;
       const t0 = performance.now();
       await Promise.all(Array.from({ length: loops }, async () => {
         for (let jws = take(); jws && performance.now() < end; jws = take()) {
-          const status = await push(jws);
+          const status = await push(jws, url);
           if (status !== 202) throw new BrokenRunError(`push answered ${status}`);
           done++;
         }
@@ -92,7 +97,6 @@ export async function run(): Promise<void> {
     await run(1, 0.5); // warm-up (JWKS fetch, JIT)
     accepted.sequential = await run(1, SECONDS);
     accepted.concurrent = await run(CONCURRENT, SECONDS);
-    agent.destroy();
     // Sound only if what was accepted was also scored: the last SET pushed ends up processed as accepted.
     const last = await (async () => {
       for (let i = 0; i < 100; i++) {
@@ -103,6 +107,16 @@ export async function run(): Promise<void> {
       return undefined;
     })();
     if (!last?.outcome?.startsWith('accepted')) throw new BrokenRunError(`the last SET was not scored: ${JSON.stringify(last)}`);
+    const floorServer = await forkDurableFloor('set-push', { FLOOR_JWK: JSON.stringify(jwk), FLOOR_ISSUER: issuer, FLOOR_AUDIENCE: 'https://riskwire.bench/aud' });
+    try {
+      progress('durable floor (reference)');
+      next = 0; // the same SETs again: fresh to this server
+      await run(CONCURRENT, 0.5, floorServer.url); // warm-up
+      accepted.floor = await run(CONCURRENT, SECONDS, floorServer.url);
+    } finally {
+      await floorServer.close();
+    }
+    agent.destroy();
   } finally {
     await rw.stop();
     jwks.close();
@@ -120,6 +134,7 @@ export async function run(): Promise<void> {
     ['raw jose RS256 verify (before)', fmt(rawBefore, 0), ''],
     ['riskwire push endpoint, 1 request at a time', fmt(accepted.sequential, 0), fmt(accepted.sequential / raw, 2)],
     [`riskwire push endpoint, ${CONCURRENT} concurrent`, fmt(accepted.concurrent, 0), fmt(accepted.concurrent / raw, 2)],
+    [`durable floor (reference), ${CONCURRENT} concurrent: verify, check, one INSERT`, fmt(accepted.floor, 0), fmt(accepted.floor / raw, 2)],
     ['raw jose RS256 verify (after)', fmt(rawAfter, 0), ''],
   ]);
   printVerdicts([{ name: `riskwire (${CONCURRENT} concurrent) ÷ raw verification`, value: fmt(accepted.concurrent / raw, 2), target: '≥ 0.60', pass: accepted.concurrent / raw >= 0.6 }]);

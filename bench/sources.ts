@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokenRunError, fmt, printHeader, printTable, printVerdicts, progress } from './lib/report.js';
 import { startRiskwireProcess } from './lib/riskwire-process.js';
+import { forkDurableFloor } from './lib/fork-floor.js';
 
 /**
  * `npm run bench -- sources`: CrowdStrike webhook events per second — HMAC verification, replay
@@ -13,6 +14,10 @@ import { startRiskwireProcess } from './lib/riskwire-process.js';
  * answering 202 to the same signed requests, in the same run with the same load (a keep-alive
  * loader with 8 concurrent request loops in this process; both servers are child processes).
  * Target: at least 40% of the bare server.
+ *
+ * For reference, no target: the durable floor (bench/lib/floor-process.ts, `crowdstrike`), which
+ * checks the same signature, parses the event and stores it with one group-committed INSERT, and
+ * does nothing else: no replay claim, identity resolution, outcome or scoring.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = 8;
@@ -81,6 +86,15 @@ export async function run(): Promise<void> {
   } finally {
     await rw.stop();
   }
+  const floorSecret = 'floor-secret';
+  const floorServer = await forkDurableFloor('crowdstrike', { FLOOR_SECRET: floorSecret });
+  let floor: number;
+  try {
+    progress('durable floor (reference)');
+    floor = await load(floorServer.url, floorSecret, 204);
+  } finally {
+    await floorServer.close();
+  }
   const bareAfter = await load(`http://127.0.0.1:${barePort}/`, 'x', 202);
   bare.kill();
   const baseline = (bareBefore + bareAfter) / 2;
@@ -92,7 +106,9 @@ export async function run(): Promise<void> {
   printTable(['server', 'events/s'], [
     ['bare node:http 202 (before)', fmt(bareBefore, 0)],
     ['riskwire CrowdStrike webhook (204)', fmt(ours, 0)],
+    ['durable floor (reference): signature, parse, one INSERT (204)', fmt(floor, 0)],
     ['bare node:http 202 (after)', fmt(bareAfter, 0)],
   ]);
+  process.stdout.write(`durable floor ÷ bare: ${fmt(floor / baseline, 2)} (reference, no target: the least a durable webhook endpoint does, nothing scored)\n\n`);
   printVerdicts([{ name: 'riskwire ÷ bare', value: fmt(ours / baseline, 2), target: '≥ 0.40', pass: ours / baseline >= 0.4 }]);
 }
