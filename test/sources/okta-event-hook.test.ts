@@ -75,6 +75,67 @@ describe('Okta event hook source', () => {
     expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'admin@example.com' })).toBeNull();
   });
 
+  /** One System Log event in a delivery, with a fresh uuid; `extra` overrides fields. */
+  let seq = 0;
+  const oneEvent = (extra: Record<string, unknown>) => {
+    const uuid = `evt-${++seq}`;
+    return { uuid, body: JSON.stringify({ data: { events: [{ uuid, published: '2026-06-01T10:00:00.000Z', outcome: { result: 'SUCCESS' }, ...extra }] } }) };
+  };
+  const outcomeOf = async (uuid: string) => {
+    for (let i = 0; i < 40; i++) {
+      const e = (await events()).find((x) => x.event_id === uuid);
+      if (e && e.outcome !== 'received') return e.outcome;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return undefined;
+  };
+  const targetUser = (email: string, id: string) => ({
+    actor: { id: '0oaSystem', type: 'SystemPrincipal', alternateId: 'system@okta.com' },
+    target: [{ id, type: 'User', alternateId: email, displayName: email }],
+  });
+
+  it('a risk drop from HIGH is not risk: only the current `level` counts, never `previousLevel`', async () => {
+    for (const risk of ['{previousLevel=HIGH, level=LOW, detectionName=Session Influenced User Risk}', { previousLevel: 'HIGH', level: 'LOW' }, '{"previousLevel":"HIGH","level":"LOW"}']) {
+      const { uuid, body } = oneEvent({ eventType: 'user.risk.change', ...targetUser('bart@example.com', '00u9bart'), debugContext: { debugData: { risk } } });
+      expect((await deliver(body)).status).toBe(204);
+      expect(await outcomeOf(uuid)).toBe('ignored: risk level LOW below HIGH');
+    }
+    expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'bart@example.com' })).toBeNull();
+  });
+
+  it('user.risk.detect with securityContext.risk at HIGH scores the target user', async () => {
+    const { uuid, body } = oneEvent({ eventType: 'user.risk.detect', ...targetUser('lisa@example.com', '00u9lisa'), securityContext: { risk: { level: 'HIGH', previousLevel: 'LOW', detectionName: 'Entity risk' } } });
+    expect((await deliver(body)).status).toBe(204);
+    expect(await user('lisa@example.com')).toMatchObject({ level: 'high' });
+    expect(await outcomeOf(uuid)).toMatch(/^scored: okta_session_hijack/);
+  });
+
+  it('sign-in failures and sign-on policy denials are recorded for investigation with their outcome, not scored', async () => {
+    const actor = { id: '00u9moe', type: 'User', alternateId: 'moe@example.com' };
+    const failed = oneEvent({ eventType: 'user.authentication.verify', actor, outcome: { result: 'FAILURE', reason: 'VERIFICATION_ERROR' } });
+    const denied = oneEvent({ eventType: 'policy.evaluate_sign_on', actor, outcome: { result: 'DENY', reason: 'Sign-on policy' } });
+    for (const e of [failed, denied]) expect((await deliver(e.body)).status).toBe(204);
+    expect(await outcomeOf(failed.uuid)).toBe('ignored: recorded for investigation: FAILURE (VERIFICATION_ERROR)');
+    expect(await outcomeOf(denied.uuid)).toBe('ignored: recorded for investigation: DENY (Sign-on policy)');
+    expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'moe@example.com' })).toBeNull();
+  });
+
+  it('debug data of odd types (objects where Okta sends strings) never answers 500', async () => {
+    const hostile = { toString: 1, valueOf: 1 };
+    const bodies = [
+      oneEvent({ eventType: 'security.threat.detected', actor: { id: 'x', type: 'User', alternateId: 'ned@example.com' }, debugContext: { debugData: { threatDetections: { a: hostile } } } }),
+      oneEvent({ eventType: 'security.threat.detected', actor: { id: 'x', type: 'User', alternateId: 'ned@example.com' }, debugContext: { debugData: { threatDetections: ['HIGH'] } } }),
+      oneEvent({ eventType: 'user.risk.change', ...targetUser('ned@example.com', '00u9ned'), debugContext: { debugData: { risk: { level: hostile } } } }),
+      oneEvent({ eventType: 'user.risk.detect', ...targetUser('ned@example.com', '00u9ned'), securityContext: { risk: { level: hostile } } }),
+      oneEvent({ eventType: 'user.risk.detect', ...targetUser('ned@example.com', '00u9ned'), securityContext: { risk: 42 } }),
+    ];
+    for (const { uuid, body } of bodies) {
+      const r = await deliver(body);
+      expect([uuid, r.status]).toEqual([uuid, 204]);
+      expect(await outcomeOf(uuid)).toMatch(/^ignored: (threat|risk) level none below/);
+    }
+  });
+
   it('a wrong or missing Authorization is 401 without detail, and counted', async () => {
     for (const auth of ['wrong', null, `${source.secret}x`]) {
       const r = await deliver(fixture('threat-detected.json'), auth);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { errors } from '../../domain/errors.js';
+import { errors, ServiceError } from '../../domain/errors.js';
 import type { RiskSignal } from '../../risk/signal.js';
 import type { ParsedVendorEvent, VendorAdapter } from '../vendor.js';
-import { LEVEL_RANK, loadOktaMapping, strongestLevel, type OktaMapping } from './mapping.js';
+import { currentRiskLevel, LEVEL_RANK, loadOktaMapping, strongestLevel, type OktaMapping } from './mapping.js';
 import { Delivery, LogEvent } from './schema.js';
 
 const Settings = z.object({}).strict();
@@ -43,7 +43,7 @@ export function oktaEventHook(mapping: OktaMapping = loadOktaMapping()): VendorA
       return { ...base, signal: { id: `okta:${e.uuid}`, behavior: mapping.threat_detected.behavior, user, occurredAt, source: 'okta', details: { ...details, threat_level: level } } };
     }
     if (e.eventType === 'user.risk.change' || e.eventType === 'user.risk.detect') {
-      const level = strongestLevel(e.debugContext?.debugData?.risk) ?? strongestLevel((e.securityContext?.risk as { level?: string } | undefined)?.level ? { l: (e.securityContext!.risk as { level: string }).level } : null);
+      const level = currentRiskLevel(e.debugContext?.debugData?.risk) ?? currentRiskLevel(e.securityContext?.risk);
       if (!level || LEVEL_RANK[level]! < LEVEL_RANK[mapping.user_risk.min_risk_level]!) return { ...base, signal: null, ignored: `risk level ${level ?? 'none'} below ${mapping.user_risk.min_risk_level}` };
       const user = userOf(e, true);
       if (!user) return { ...base, signal: null, ignored: 'no target user' };
@@ -73,7 +73,15 @@ export function oktaEventHook(mapping: OktaMapping = loadOktaMapping()): VendorA
       }
       const d = Delivery.safeParse(body);
       if (!d.success) throw errors.badRequest(d.error.issues[0]!.message.includes('required') ? 'data.events is required' : `data.events: ${d.error.issues[0]!.message}`);
-      return d.data.data.events.map(toEvent);
+      return d.data.data.events.map((raw, i) => {
+        try {
+          return toEvent(raw, i);
+        } catch (err) {
+          // Nothing a vendor sends may surface as a 500: anything unexpected is a malformed event.
+          if (err instanceof ServiceError) throw err;
+          throw errors.badRequest(`data.events[${i}] is malformed`, { cause: err });
+        }
+      });
     },
     async handleGet(req) {
       // The one-time verification: echo the challenge (§3.4); Okta sends no other GET.

@@ -21,24 +21,38 @@ export function loadOktaMapping(file = path.join(packageRoot(), 'config', 'sourc
   return parsed.data;
 }
 
+/** The level a value names (LOW, MEDIUM, HIGH in any case), or null. Only strings name one. */
+const levelOf = (v: unknown): string | null => (typeof v === 'string' && LEVEL_RANK[v.toUpperCase()] ? v.toUpperCase() : null);
+
 /**
- * Okta encodes some debug data as strings: threatDetections as JSON
- * (`{"Password Spray":"HIGH"}`) and risk as a Java-style map (`{level=MEDIUM, previousLevel=LOW, …}`).
- * Returns the strongest level found, or null.
+ * The entries of an Okta debug value, which arrives as an object, as JSON in a string
+ * (threatDetections: `{"Password Spray":"HIGH"}`) or as a Java-style map in a string
+ * (risk: `{previousLevel=LOW, level=MEDIUM, detectionName=…}`, vendors reference §3.3).
+ * Null for anything else.
  */
-export function strongestLevel(raw: unknown): string | null {
-  if (raw === null || raw === undefined) return null;
-  let levels: string[] = [];
-  if (typeof raw === 'object') levels = Object.values(raw as Record<string, unknown>).map(String);
-  else if (typeof raw === 'string') {
-    try {
-      const parsed = JSON.parse(raw) as unknown;
-      if (parsed && typeof parsed === 'object') levels = Object.values(parsed as Record<string, unknown>).map(String);
-    } catch {
-      const m = /(?:^|[{,\s])level=([A-Z]+)/.exec(raw);
-      if (m?.[1]) levels = [m[1]];
-    }
+function entriesOf(raw: unknown): Record<string, unknown> | null {
+  if (raw !== null && typeof raw === 'object') return Array.isArray(raw) ? null : (raw as Record<string, unknown>);
+  if (typeof raw !== 'string') return null;
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    const out: Record<string, unknown> = {};
+    for (const m of raw.matchAll(/(?:^|[{,])\s*(\w+)=([^,}]*)/g)) out[m[1]!] = m[2]!.trim();
+    return out;
   }
-  const best = levels.map((l) => l.toUpperCase()).filter((l) => LEVEL_RANK[l]).sort((a, b) => LEVEL_RANK[b]! - LEVEL_RANK[a]!)[0];
-  return best ?? null;
+}
+
+/** ThreatInsight's `threatDetections` (detection name → level): the strongest level named, or null. */
+export function strongestLevel(raw: unknown): string | null {
+  const levels = Object.values(entriesOf(raw) ?? {}).map(levelOf).filter((l): l is string => l !== null);
+  return levels.sort((a, b) => LEVEL_RANK[b]! - LEVEL_RANK[a]!)[0] ?? null;
+}
+
+/**
+ * The current level of an Okta risk value (`debugData.risk`, `securityContext.risk`): its `level`
+ * entry only — `previousLevel` is where the user was, and a drop from HIGH to LOW is no risk.
+ */
+export function currentRiskLevel(raw: unknown): string | null {
+  return levelOf(entriesOf(raw)?.level);
 }
