@@ -36,6 +36,20 @@ export function receiverService(deps: {
   const defaultEvents = [...new Set(deps.rules.map((r) => r.event))];
   /** Per managed poll subscription: what to acknowledge or report next round, and back-off. */
   const polls = new Map<string, { acks: string[]; errs: Record<string, { err: string; description: string }>; backoffUntil: number; failures: number }>();
+  /**
+   * One management client per managed subscription, kept while its sealed credentials stay the
+   * same: the client holds the access token until it expires (or a 401 invalid_token), so the
+   * transmitter's token endpoint is not asked for a token on every poll or call.
+   */
+  const clients = new Map<string, { authSealed: string; client: ReturnType<typeof clientFor> }>();
+  const managedClient = (sub: Subscription) => {
+    const key = `${sub.accountId}/${sub.id}`;
+    const kept = clients.get(key);
+    if (kept && kept.authSealed === sub.managed!.authSealed) return kept.client;
+    const client = clientFor(sub, { secrets: deps.secrets, fetch, allowPrivateNetwork: deps.config.allowPrivateNetwork });
+    clients.set(key, { authSealed: sub.managed!.authSealed, client });
+    return client;
+  };
   const pushEndpoint = (accountId: string, id: string) => `${deps.config.publicUrl}/ssf-receiver/${accountId}/${id}`;
   const audit = (accountId: string, actor: string, action: string, target: string, details: Record<string, unknown> = {}) =>
     storage.auditLog.append({ id: randomId(), accountId, at: deps.now(), actor, action, target, details });
@@ -88,14 +102,14 @@ export function receiverService(deps: {
       if (sub.managed && sub.streamId && sub.status === 'active') {
         // Unregistering deletes our stream at the transmitter; a failure there is logged, not fatal.
         try {
-          const r = await clientFor(sub, { secrets: deps.secrets, fetch, allowPrivateNetwork: deps.config.allowPrivateNetwork })
-            .call('DELETE', `${sub.managed.configurationEndpoint}?stream_id=${encodeURIComponent(sub.streamId)}`);
+          const r = await managedClient(sub).call('DELETE', `${sub.managed.configurationEndpoint}?stream_id=${encodeURIComponent(sub.streamId)}`);
           if (r.status !== 204 && r.status !== 404) deps.logger.warn('deleting the stream at the transmitter failed', { issuer: sub.issuer, status: r.status });
         } catch (err) {
           deps.logger.warn('deleting the stream at the transmitter failed', { issuer: sub.issuer, error: err });
         }
       }
       await storage.subscriptions.delete(accountId, id);
+      clients.delete(`${accountId}/${id}`);
       await audit(accountId, actor, 'transmitter.deleted', id);
     },
 
@@ -109,7 +123,10 @@ export function receiverService(deps: {
       if (!sub) throw errors.notFound('unknown push endpoint');
       // SSF §8.1.1.1.1: a stream whose iss did not match is never used.
       if (sub.status === 'error') throw setError('access_denied', 'this subscription is not in use');
-      // Pushed SETs must carry the Authorization we gave the transmitter; polled ones came over our own authenticated request.
+      // Pushed SETs must carry the Authorization we gave the transmitter; polled ones came over our
+      // own authenticated request. A managed poll subscription gave no push credential, so it
+      // takes no pushes at all (only static subscriptions rely on the signature alone).
+      if (via === 'push' && sub.mode === 'managed' && !sub.pushAuthorizationSealed) throw setError('authentication_failed', 'this subscription is delivered by polling; it takes no pushes');
       const expectedAuthorization = via === 'push' && sub.pushAuthorizationSealed ? deps.secrets.open(sub.pushAuthorizationSealed, `${accountId}/subscriptions/${id}/authorization`).toString('utf8') : null;
       const v = await verifySet(jws, sub, { jwks: deps.jwks, authorization, expectedAuthorization, safeEqual });
       const now = deps.now();
@@ -118,7 +135,11 @@ export function receiverService(deps: {
         // SSF §8.1.4.1: a state must be one we sent; an unsolicited verification has none.
         const state = v.event.state;
         if (state !== undefined) {
-          if (typeof state !== 'string' || !sub.pendingStates.includes(state)) throw setError('invalid_state', 'this verification state was never requested');
+          if (typeof state !== 'string' || !sub.pendingStates.includes(state)) {
+            // RFC 8935 §2: a SET delivered again is accepted again (its first delivery used the state up).
+            if (typeof state === 'string' && (await storage.receivedSets.has(accountId, id, v.claims.jti as string))) return async () => undefined;
+            throw setError('invalid_state', 'this verification state was never requested');
+          }
           next = { ...next, pendingStates: sub.pendingStates.filter((x) => x !== state), verifiedAt: now };
         }
         if (sub.streamId && (v.subject.format !== 'opaque' || v.subject.id !== sub.streamId)) throw setError('invalid_request', 'a verification event names its stream in sub_id');
@@ -150,7 +171,7 @@ export function receiverService(deps: {
           const key = `${sub.accountId}/${sub.id}`;
           const state = polls.get(key) ?? { acks: [], errs: {}, backoffUntil: 0, failures: 0 };
           if (Date.now() < state.backoffUntil) continue;
-          const client = clientFor(sub, { secrets: deps.secrets, fetch, allowPrivateNetwork: deps.config.allowPrivateNetwork });
+          const client = managedClient(sub);
           const body: Record<string, unknown> = { maxEvents: 100, returnImmediately: true };
           if (state.acks.length) body.ack = state.acks;
           if (Object.keys(state.errs).length) body.setErrs = state.errs;
@@ -198,7 +219,7 @@ export function receiverService(deps: {
       const m = sub.managed;
       const endpoint = op === 'get-status' || op === 'set-status' ? m.statusEndpoint : op === 'add-subject' ? m.addSubjectEndpoint : m.removeSubjectEndpoint;
       if (!endpoint) throw errors.conflict(`the transmitter publishes no ${op.endsWith('status') ? 'status' : op === 'add-subject' ? 'add_subject' : 'remove_subject'}_endpoint`);
-      const client = clientFor(sub, { secrets: deps.secrets, fetch, allowPrivateNetwork: deps.config.allowPrivateNetwork });
+      const client = managedClient(sub);
       const r = op === 'get-status'
         ? await client.call('GET', `${endpoint}${endpoint.includes('?') ? '&' : '?'}stream_id=${encodeURIComponent(sub.streamId)}`)
         : await client.call('POST', endpoint, { ...body, stream_id: sub.streamId });

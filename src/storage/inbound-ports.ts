@@ -75,6 +75,8 @@ export interface ReceivedSetStore {
    * false and changes nothing (RFC 8935 §2: a redelivery is answered as new, processed once).
    */
   insert(r: ReceivedSet): Promise<boolean>;
+  /** Whether the subscription already received this jti (another account's never counts). */
+  has(accountId: string, subscriptionId: string, jti: string): Promise<boolean>;
   /** Records what processing did. */
   markProcessed(accountId: string, subscriptionId: string, jti: string, outcome: string): Promise<void>;
   /** SETs stored but not yet processed (a crash between storing and processing), oldest first. */

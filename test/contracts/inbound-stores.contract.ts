@@ -45,6 +45,10 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       await expect(s.receivedSets.insert(r('j1', 1))).resolves.toBe(true);
       await expect(s.receivedSets.insert({ ...r('j1', 2), claims: { changed: true } })).resolves.toBe(false);
       await expect(s.receivedSets.insert({ ...r('j1', 1), subscriptionId: 'sub2' })).resolves.toBe(true);
+      await expect(s.receivedSets.has(a, 'sub1', 'j1')).resolves.toBe(true);
+      await expect(s.receivedSets.has(a, 'sub1', 'j9')).resolves.toBe(false);
+      await expect(s.receivedSets.has(a, 'sub3', 'j1')).resolves.toBe(false);
+      await expect(s.receivedSets.has(anAccount().id, 'sub1', 'j1')).resolves.toBe(false);
       await s.receivedSets.insert(r('j2', 2));
       const mine = (await s.receivedSets.pending(100)).filter((x) => x.accountId === a && x.subscriptionId === 'sub1');
       expect(mine.map((x) => x.jti)).toEqual(['j1', 'j2']);

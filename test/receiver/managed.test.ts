@@ -1,3 +1,4 @@
+import { randomBytes, sign } from 'node:crypto';
 import net from 'node:net';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -82,6 +83,53 @@ describe('SSF receiver, managed mode, against riskwire’s own transmitter', () 
     // Unregistering deletes the stream at the transmitter.
     expect((await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}`, { method: 'DELETE', token: rx.token })).status).toBe(200);
     expect(await tx.app.storage.streams.get('acme', sub.stream_id)).toBeNull();
+  });
+
+  it('pushes: a managed push endpoint takes only the Authorization it gave the transmitter, a managed poll subscription none; tokens are reused', async () => {
+    // Every access token the transmitter issues, counted (the real service, observed).
+    const tokens = tx.app.ssf.accessTokens;
+    const issue = tokens.issue;
+    let issued = 0;
+    tokens.issue = (...args: Parameters<typeof issue>) => {
+      issued++;
+      return issue.apply(tokens, args);
+    };
+    try {
+      const pushSub = await subscribe('push');
+      const pollSub = await subscribe('poll');
+      // SETs signed with the transmitter's own key, by hand: valid in every respect but the transport.
+      const key = await tx.app.ssf.keys.active('acme');
+      const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const signedFor = async (id: string) => {
+        const audience = (await rx.app.storage.subscriptions.get('acme', id))!.audience;
+        const input = `${b64({ alg: 'RS256', typ: 'secevent+jwt', kid: key.kid })}.${b64({
+          iss: `${tx.url}/ssf/acme`, aud: audience, jti: randomBytes(8).toString('hex'), iat: Math.floor(Date.now() / 1000),
+          sub_id: { format: 'email', email: 'pushed@example.com' },
+          events: { 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change': { current_level: 'HIGH', event_timestamp: Math.floor(Date.now() / 1000) } },
+        })}`;
+        return `${input}.${sign('RSA-SHA256', Buffer.from(input), key.privateKey).toString('base64url')}`;
+      };
+      const push = (id: string, jws: string, authorization?: string) => call(`${rx.url}/ssf-receiver/acme/${id}`, {
+        method: 'POST', body: jws, headers: { 'content-type': 'application/secevent+jwt', ...(authorization ? { authorization } : {}) },
+      });
+      for (const authorization of [undefined, 'Bearer not-the-one-we-gave']) {
+        const r = await push(pushSub.id, await signedFor(pushSub.id), authorization);
+        expect([r.status, r.body?.err]).toEqual([400, 'authentication_failed']);
+      }
+      const stored = (await rx.app.storage.subscriptions.get('acme', pushSub.id))!;
+      const given = rx.app.secrets.open(stored.pushAuthorizationSealed!, `acme/subscriptions/${pushSub.id}/authorization`).toString('utf8');
+      expect((await push(pushSub.id, await signedFor(pushSub.id), given)).status).toBe(202);
+      const toPoll = await push(pollSub.id, await signedFor(pollSub.id), given);
+      expect([toPoll.status, toPoll.body?.err]).toEqual([400, 'authentication_failed']);
+      // Polling goes on every second; the token its first round got is reused for the rounds after.
+      await new Promise((r) => setTimeout(r, 1200));
+      const afterFirstRound = issued;
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(issued).toBe(afterFirstRound);
+      for (const sub of [pushSub, pollSub]) await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}`, { method: 'DELETE', token: rx.token });
+    } finally {
+      tokens.issue = issue;
+    }
   });
 
   it('a transmitter configuration naming another issuer is refused', async () => {

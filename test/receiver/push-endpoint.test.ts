@@ -104,6 +104,17 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     expect((await push(verification({}))).status).toBe(202);
   });
 
+  it('a verification SET delivered twice is accepted twice (RFC 8935 §2), though its first delivery used the state up', async () => {
+    const stored = (await t.app.storage.subscriptions.get('acme', sub.id))!;
+    await t.app.storage.subscriptions.update({ ...stored, pendingStates: ['state-1'] });
+    const once = tx.set(base({ [`${SSF}verification`]: { state: 'state-1' } }, { sub_id: { format: 'opaque', id: 'stream-1' } }));
+    expect((await push(once)).status).toBe(202);
+    expect((await t.app.storage.subscriptions.get('acme', sub.id))!.pendingStates).toEqual([]);
+    expect((await push(once)).status).toBe(202);
+    // A new SET with the spent state is still refused.
+    expectErr(await push(tx.set(base({ [`${SSF}verification`]: { state: 'state-1' } }, { sub_id: { format: 'opaque', id: 'stream-1' } }))), 'invalid_state');
+  });
+
   it('with a known stream id, a verification whose sub_id names another stream is refused (conformance: verification-wrong-subject)', async () => {
     const stored = (await t.app.storage.subscriptions.get('acme', sub.id))!;
     await t.app.storage.subscriptions.update({ ...stored, streamId: 'stream-known' });

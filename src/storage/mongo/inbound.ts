@@ -82,6 +82,9 @@ export function mongoReceivedSetStore(db: Db): ReceivedSetStore {
         throw err;
       }
     },
+    async has(accountId, subscriptionId, jti) {
+      return (await col.countDocuments({ _id: key(accountId, subscriptionId, jti) }, { limit: 1 })) === 1;
+    },
     async markProcessed(accountId, subscriptionId, jti, outcome) {
       await col.updateOne({ _id: key(accountId, subscriptionId, jti) }, { $set: { state: 'processed', outcome } });
     },

@@ -66,11 +66,15 @@ export function sqliteReceivedSetStore(db: SqliteDb, gc: GroupCommit): ReceivedS
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, subscription_id, jti) DO NOTHING`,
   );
   const done = db.prepare("UPDATE received_sets SET state = 'processed', outcome = ? WHERE account_id = ? AND subscription_id = ? AND jti = ?");
+  const has = db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM received_sets WHERE account_id = ? AND subscription_id = ? AND jti = ?');
   const pending = db.prepare<[number], SetRow>("SELECT * FROM received_sets WHERE state = 'pending' ORDER BY seq LIMIT ?");
   const list = db.prepare<[string, string, number], SetRow>('SELECT * FROM received_sets WHERE account_id = ? AND subscription_id = ? ORDER BY seq DESC LIMIT ?');
   return {
     async insert(r) {
       return gc.run(() => insert.run(r.accountId, r.subscriptionId, r.jti, r.issuer, r.eventType, r.subject ? JSON.stringify(r.subject) : null, JSON.stringify(r.claims), r.receivedAt.getTime(), r.state, r.outcome).changes === 1);
+    },
+    async has(accountId, subscriptionId, jti) {
+      return has.get(accountId, subscriptionId, jti) !== undefined;
     },
     async markProcessed(accountId, subscriptionId, jti, outcome) {
       await gc.run(() => done.run(outcome, accountId, subscriptionId, jti));
