@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../domain/clock.js';
-import { errors } from '../domain/errors.js';
+import { errors, ServiceError } from '../domain/errors.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId, safeEqual } from '../crypto/tokens.js';
 import type { Logger } from '../observability/logger.js';
@@ -99,6 +99,16 @@ export function sourcesService(deps: {
     }
   };
 
+  /**
+   * A delivery refused before any event was recorded, listed with the source's events for
+   * investigation: rejected (malformed, never retried to success) or deferred (a 503 — the
+   * vendor's own API could not confirm it now — so the vendor delivers it again).
+   */
+  const recordRefusal = (source: Source, at: Date, err: unknown) => {
+    const kind = err instanceof ServiceError && err.status === 503 ? 'deferred' : 'rejected';
+    return storage.sources.recordEvent({ accountId: source.accountId, sourceId: source.id, eventId: `${kind}-${randomId(8)}`, kind, receivedAt: at, outcome: `${kind}: ${(err as Error).message}` });
+  };
+
   /** Records each parsed event once (a retry is a no-op), with its signal until scored, and returns the work of scoring the new ones. */
   const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date) => {
     const { accountId, id } = source;
@@ -190,7 +200,7 @@ export function sourcesService(deps: {
       try {
         parsed = await adapter.parse({ method: 'PULL', headers: {}, rawBody, now: at }, { source, settings: openSettings(source) });
       } catch (err) {
-        await storage.sources.recordEvent({ accountId: source.accountId, sourceId: source.id, eventId: `rejected-${randomId(8)}`, kind: 'rejected', receivedAt: at, outcome: `rejected: ${(err as Error).message}` });
+        await recordRefusal(source, at, err);
         throw err;
       }
       await recordParsed(source, parsed, at).then((r) => r.process());
@@ -244,7 +254,7 @@ export function sourcesService(deps: {
       try {
         parsed = await adapter.parse(req, { source, settings: ctx.settings });
       } catch (err) {
-        await storage.sources.recordEvent({ accountId, sourceId: id, eventId: `rejected-${randomId(8)}`, kind: 'rejected', receivedAt: req.now, outcome: `rejected: ${(err as Error).message}` });
+        await recordRefusal(source, req.now, err);
         throw err;
       }
       return recordParsed(source, parsed, req.now);

@@ -228,6 +228,34 @@ describe('the Event Streams connector', () => {
     }
   });
 
+  test('a store failure while an event is scored ends the session before its offset moves: the event is read again, not skipped', async () => {
+    const e = detection(300);
+    falcon.feed = [{ offset: 300, line: JSON.stringify(e) }];
+    // Fault injection on the real store: the first recording of a vendor event fails.
+    const store = t.app.storage.sources;
+    const recordEvent = store.recordEvent;
+    let failed = 0;
+    store.recordEvent = async (ev) => {
+      if (ev.kind !== 'rejected' && failed === 0) {
+        failed++;
+        throw new Error('disk I/O error');
+      }
+      return recordEvent.call(store, ev);
+    };
+    const src = (await createSource(streamSettings())).body.result;
+    const c = connectors();
+    try {
+      expect(await levelOf(e.event.UserName)).toBe('medium');
+      expect(failed).toBe(1);
+      expect(falcon.feedRequests.length).toBeGreaterThanOrEqual(2); // read again in a new session
+      await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 300);
+    } finally {
+      store.recordEvent = recordEvent;
+      await c.stop();
+      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+    }
+  });
+
   test('wrong client credentials never reach the feed', async () => {
     const src = (await createSource({ ...streamSettings(), stream_client_secret: 'wrong' })).body.result;
     const c = connectors();

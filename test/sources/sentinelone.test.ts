@@ -262,13 +262,10 @@ describe('SentinelOne webhook source', () => {
     });
 
     it.each([
-      ['an error status', (s: nock.Interceptor) => s.reply(500, { errors: [{ code: 5000010 }] }), /^ignored: not verified: SentinelOne API answered 500$/],
-      ['a refused token', (s: nock.Interceptor) => s.reply(401, { errors: [{ code: 4010010, title: 'Authentication Failed' }] }), /^ignored: not verified: SentinelOne API answered 401$/],
       ['an empty list', (s: nock.Interceptor) => s.reply(200, { data: [], pagination: { nextCursor: null, totalItems: 0 } }), /^ignored: not verified: threat 9000\d\d not found/],
-      ['a connection failure', (s: nock.Interceptor) => s.replyWithError('socket hang up'), /^ignored: not verified: SentinelOne API unreachable/],
-      ['a body that is not JSON', (s: nock.Interceptor) => s.reply(200, '<html>', { 'content-type': 'text/html' }), /^ignored: not verified: .*not JSON/],
+      ['a 404', (s: nock.Interceptor) => s.reply(404, { errors: [{ code: 4040010 }] }), /^ignored: not verified: SentinelOne API answered 404$/],
       ['an invalid threat', (s: nock.Interceptor) => s.reply(200, (uri) => ({ data: [{ id: new URL(uri, S1).searchParams.get('ids'), threatInfo: {} }] })), /^ignored: not verified: the API's threat is invalid: threatInfo\.confidenceLevel is required$/],
-    ])('when the console gives %s the threat is recorded as not verified and not scored', async (_name, answer, outcome) => {
+    ])('when the console answers with %s the threat is recorded as not verified and not scored', async (_name, answer, outcome) => {
       const id = String(900050 + next++);
       const scope = answer(api(id));
       const pushed = threatWithId('threat-malicious.json', id, (x) => (x.agentDetectionInfo.agentLastLoggedInUserMail = `unverified${id}@example.com`));
@@ -277,6 +274,36 @@ describe('SentinelOne webhook source', () => {
       expect((await outcomeOf(id, verified))?.outcome).toMatch(outcome);
       await sleep(100);
       expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: `unverified${id}@example.com` })).toBeNull();
+    });
+
+    it.each([
+      ['an error status', (s: nock.Interceptor) => s.reply(500, { errors: [{ code: 5000010 }] }), /SentinelOne API answered 500/],
+      ['a refused token', (s: nock.Interceptor) => s.reply(401, { errors: [{ code: 4010010, title: 'Authentication Failed' }] }), /SentinelOne API answered 401/],
+      ['rate limiting', (s: nock.Interceptor) => s.reply(429, {}), /SentinelOne API answered 429/],
+      ['a connection failure', (s: nock.Interceptor) => s.replyWithError('socket hang up'), /SentinelOne API unreachable/],
+      ['a body that is not JSON', (s: nock.Interceptor) => s.reply(200, '<html>', { 'content-type': 'text/html' }), /not JSON/],
+    ])('when the console cannot answer (%s) the push gets 503 and nothing is recorded, so the retry scores it', async (_name, answer, reason) => {
+      const id = String(900070 + next++);
+      const email = `retried${id}@example.com`;
+      const pushed = threatWithId('threat-malicious.json', id, (x) => (x.agentDetectionInfo.agentLastLoggedInUserMail = email));
+      const failing = answer(api(id));
+      const refused = await deliver(pushed, { to: verified });
+      expect(failing.isDone()).toBe(true);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error_description).toMatch(reason);
+      expect((await events(verified)).find((e) => e.event_id === id)).toBeUndefined();
+      // Listed for investigation as deferred, under an id of its own (never the vendor's).
+      const listed = (await call(`${t.url}/client/v4/accounts/acme/sources/${verified.id}/events`, { token: t.token })).body.result as Array<{ kind: string; outcome: string }>;
+      expect(listed[0]).toMatchObject({ kind: 'deferred', outcome: expect.stringMatching(reason) });
+      // SentinelOne delivers it again once the console answers: scored, nothing lost.
+      const listedThreat = fixture('api-threats-list.json');
+      Object.assign(listedThreat.data[0], { id });
+      Object.assign(listedThreat.data[0].threatInfo, { threatId: id, confidenceLevel: 'malicious' });
+      listedThreat.data[0].agentDetectionInfo.agentLastLoggedInUserMail = email;
+      const answering = api(id).reply(200, listedThreat);
+      expect((await deliver(pushed, { to: verified })).status).toBe(204);
+      expect(answering.isDone()).toBe(true);
+      expect((await outcomeOf(id, verified))?.outcome).toMatch(/^scored: sentinel_one for user /);
     });
 
     it('a push without an id is 400 before any API call', async () => {

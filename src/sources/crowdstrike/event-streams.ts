@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { ServiceError } from '../../domain/errors.js';
 import type { GuardedFetch } from '../../ssf/outbound/guarded-fetch.js';
 import { guardedLookup } from '../../ssf/outbound/guarded-lookup.js';
 import type { Logger } from '../../observability/logger.js';
@@ -147,6 +148,10 @@ export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<voi
     try {
       await deps.ingest(line);
     } catch (err) {
+      // Only a malformed event is skipped (it is recorded as rejected). Anything else — the store
+      // failing, say — ends the session before the offset moves, so the event is read again
+      // after reconnecting instead of being lost.
+      if (!(err instanceof ServiceError && err.status === 400)) throw err;
       deps.logger.warn('skipped a malformed Event Streams event', { partition, offset, error: err });
     }
     if (offset !== undefined) await deps.saveOffset(partition, offset);

@@ -121,7 +121,10 @@ export function sentinelOneAdapter(opts: { mapping?: SentinelOneMapping; fetch?:
   const verified = async (kind: Kind, id: string, source: Source, settings: SentinelOneSettings): Promise<ParsedVendorEvent> => {
     if (!settings.api_base_url || !settings.api_token) return { eventId: id, kind, signal: null, ignored: 'verification is on but api_base_url or api_token is missing' };
     const got = await fetchFromConsole(fetch, { baseUrl: settings.api_base_url, token: settings.api_token }, kind, id);
-    // Fail closed: what the console did not confirm is recorded, never scored.
+    // Fail closed: what the console did not confirm is recorded, never scored. When it could not
+    // answer at all, nothing is recorded and the push is refused with 503, so SentinelOne's retry
+    // is not a duplicate of an event recorded as ignored (the issue: nothing lost).
+    if ('failed' in got && got.transient) throw errors.unavailable(`the ${kind} could not be verified now (${got.failed}); deliver it again later`);
     if ('failed' in got) return { eventId: id, kind, signal: null, ignored: `not verified: ${got.failed}` };
     const r = (kind === 'threat' ? Threat : Alert).safeParse(got.item);
     if (!r.success) return { eventId: id, kind, signal: null, ignored: `not verified: the API's ${kind} is invalid: ${describeIssue(r.error.issues[0]!, '')}` };

@@ -3,8 +3,12 @@ import { z } from 'zod';
 /** The subset of `fetch` the re-fetch needs (riskwire's guardedFetch satisfies it). */
 export type FetchLike = (url: string, init: { method?: string; headers?: Record<string, string> }) => Promise<Response>;
 
-/** What the console answered: the threat or alert as SentinelOne holds it now, or why not. */
-export type Fetched = { item: unknown } | { failed: string };
+/**
+ * What the console answered: the threat or alert as SentinelOne holds it now, or why not.
+ * `transient`: the console could not answer now (unreachable, rate limited, failing, refusing our
+ * token); asked again later it may confirm the event. Otherwise it answered and did not confirm.
+ */
+export type Fetched = { item: unknown } | { failed: string; transient: boolean };
 
 // §5.1 list endpoints answer {data: [...], pagination}; only data is read.
 const ListResponse = z.object({ data: z.array(z.unknown()) });
@@ -24,7 +28,8 @@ function idOf(kind: keyof typeof PATHS, item: unknown): unknown {
  * §5.3: the push is unsigned, so it is only a hint — fetch the threat (or alert) back by id from
  * the Management API with the service's own token (`Authorization: ApiToken <token>`, §5.1) and
  * score what the console says. Never throws: a failure is returned as a reason, so the caller
- * records the event as ignored rather than scoring data nobody vouched for.
+ * either records the event as ignored (the console does not know it) or asks the vendor to
+ * deliver it again (the console could not answer), never scoring data nobody vouched for.
  */
 export async function fetchFromConsole(
   fetch: FetchLike,
@@ -38,20 +43,21 @@ export async function fetchFromConsole(
     res = await fetch(url, { method: 'GET', headers: { authorization: `ApiToken ${opts.token}`, accept: 'application/json' } });
   } catch (err) {
     // guardedFetch's messages name the method and origin, never the headers.
-    return { failed: `SentinelOne API unreachable: ${(err as Error).message}` };
+    return { failed: `SentinelOne API unreachable: ${(err as Error).message}`, transient: true };
   }
   if (res.status !== 200) {
     await res.body?.cancel().catch(() => undefined);
-    return { failed: `SentinelOne API answered ${res.status}` };
+    // Only "no such item" is an answer; 401/403 (a token to fix), 429 and 5xx may pass.
+    return { failed: `SentinelOne API answered ${res.status}`, transient: res.status !== 404 };
   }
   let body: unknown;
   try {
     body = await res.json();
   } catch {
-    return { failed: 'SentinelOne API answered with a body that is not JSON' };
+    return { failed: 'SentinelOne API answered with a body that is not JSON', transient: true };
   }
   const list = ListResponse.safeParse(body);
-  if (!list.success) return { failed: 'SentinelOne API answered without a data array' };
+  if (!list.success) return { failed: 'SentinelOne API answered without a data array', transient: true };
   const item = list.data.data.find((x) => idOf(kind, x) === id);
-  return item === undefined ? { failed: `${kind} ${id} not found at the SentinelOne API` } : { item };
+  return item === undefined ? { failed: `${kind} ${id} not found at the SentinelOne API`, transient: false } : { item };
 }
