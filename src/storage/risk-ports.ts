@@ -103,6 +103,11 @@ export interface RiskStore {
   listEvents(accountId: string, userId: string, page: PageRequest<EventOrder>): Promise<{ events: RiskEvent[]; total: number }>;
   /** The user's events that occurred after `since`, oldest first (decay recomputation). */
   eventsSince(accountId: string, userId: string, since: Date): Promise<RiskEvent[]>;
+  /**
+   * Sets the decay check time of every scored user of the account to `at`: the account's decay
+   * window changed, so each is re-evaluated by the scheduler's next pass. Returns how many.
+   */
+  scheduleDecay(accountId: string, at: Date): Promise<number>;
   /** Users whose decay check time has come, at most `limit`. */
   dueForDecay(now: Date, limit: number): Promise<Array<{ accountId: string; userId: string }>>;
   /** Unconsumed changes, oldest first by `seq`, at most `limit`. */

@@ -124,6 +124,24 @@ export function describeRiskStoreContract(name: string, makeStorage: () => Promi
       expect(await s.risk.dueForDecay(NOW, 1000)).not.toContainEqual({ accountId: a, userId });
     });
 
+    it('schedules every scored user of the account for a decay check (the window changed), nobody else', async () => {
+      const unscored = aUser(a);
+      await s.users.create(unscored);
+      const other = aUser(anAccount().id);
+      await s.users.create(other);
+      for (const u of [{ accountId: a, id: userId }, other]) await s.risk.recordEvent(anEvent(u.accountId, u.id, { riskLevel: 'medium' }), score);
+      expect((await s.users.get(a, userId))?.decayCheckAt).toBeNull();
+      await expect(s.risk.scheduleDecay(a, NOW)).resolves.toBe(1);
+      const due = await s.risk.dueForDecay(NOW, 1000);
+      expect(due).toContainEqual({ accountId: a, userId });
+      expect(due).not.toContainEqual({ accountId: a, userId: unscored.id });
+      expect(due).not.toContainEqual({ accountId: other.accountId, userId: other.id });
+      // The user's state is otherwise untouched, and later transitions still apply.
+      expect(await s.users.get(a, userId)).toMatchObject({ level: 'medium', eventCount: 1, decayCheckAt: NOW });
+      await s.risk.recordEvent(anEvent(a, userId, { riskLevel: 'high' }), score);
+      expect(await s.users.get(a, userId)).toMatchObject({ level: 'high', eventCount: 2 });
+    });
+
     it('the feed hands out changes in order until they are acknowledged; ack is idempotent', async () => {
       await s.risk.recordEvent(anEvent(a, userId, { riskLevel: 'low' }), score);
       await s.risk.recordEvent(anEvent(a, userId, { riskLevel: 'high' }), score);

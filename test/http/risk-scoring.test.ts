@@ -130,6 +130,43 @@ describe('risk scoring API', () => {
       expect(byLevel.body.result.events.map((e: { risk_level: string }) => e.risk_level)).toEqual(['high', 'medium', 'low']);
     });
 
+    it('event_details keep the sender\'s details but never let them overwrite what riskwire recorded', async () => {
+      const r = await signals([{ id: 'spoofing-1', behavior: 'imp_travel', user: { email: 'mallory@example.com' }, details: { behavior_id: 'spoof', source: 'spoof', signal_id: 'spoof', received_at: 'spoof', note: 'kept' } }]);
+      const events = (await detail(r.body.result.items[0].user_id)).body.result.events;
+      expect(events[0].event_details).toMatchObject({ behavior_id: 'imp_travel', signal_id: 'spoofing-1', note: 'kept' });
+      expect(events[0].event_details.source).not.toBe('spoof');
+      expect(events[0].event_details.received_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    });
+
+    it('summary pages scored users by every order and direction; result_info counts them all', async () => {
+      // Three users of their own account, so earlier tests' users do not count.
+      await t.app.accounts.ensure({ id: 'sums' }, 'test');
+      const { token } = await t.app.tokens.create({ accountId: 'sums', name: 'sums', scopes: ['risk:write', 'risk:read', 'pii:read'] }, 'test');
+      const sums = `${t.url}/client/v4/accounts/sums/zt_risk_scoring`;
+      await call(`${sums}/behaviors`, { method: 'PUT', token, json: { behaviors: { imp_travel: { enabled: true, risk_level: 'high' }, high_dlp: { enabled: true, risk_level: 'medium' }, sentinel_one_suspicious: { enabled: true, risk_level: 'low' } } } });
+      const send = (behavior: string, email: string, at: string) => call(`${sums}/signals`, { method: 'POST', token, json: { signals: [{ behavior, user: { email }, occurred_at: at }] } });
+      // ann: high, 1 event, oldest; bob: medium, 3 events; cyd: low, 2 events, newest. dee: never scored.
+      await send('imp_travel', 'ann@example.com', '2026-11-01T01:00:00Z');
+      for (const h of ['02', '03', '04']) await send('high_dlp', 'bob@example.com', `2026-11-01T${h}:00:00Z`);
+      for (const h of ['05', '06']) await send('sentinel_one_suspicious', 'cyd@example.com', `2026-11-01T${h}:00:00Z`);
+      await call(`${sums}/signals`, { method: 'POST', token, json: { signals: [{ behavior: 'unknown_behavior', user: { email: 'dee@example.com' } }] } });
+      const order = async (q: string) => {
+        const r = await call(`${sums}/summary${q}`, { token });
+        expect(r.status).toBe(200);
+        return { emails: r.body.result.users.map((u: { email: string }) => u.email), info: r.body.result_info };
+      };
+      expect((await order('?order_by=max_risk_level&direction=desc')).emails).toEqual(['ann@example.com', 'bob@example.com', 'cyd@example.com']);
+      expect((await order('?order_by=max_risk_level&direction=asc')).emails).toEqual(['cyd@example.com', 'bob@example.com', 'ann@example.com']);
+      expect((await order('?order_by=event_count&direction=desc')).emails).toEqual(['bob@example.com', 'cyd@example.com', 'ann@example.com']);
+      expect((await order('?order_by=event_count&direction=asc')).emails).toEqual(['ann@example.com', 'cyd@example.com', 'bob@example.com']);
+      expect((await order('?order_by=timestamp&direction=desc')).emails).toEqual(['cyd@example.com', 'bob@example.com', 'ann@example.com']);
+      expect((await order('?order_by=timestamp&direction=asc')).emails).toEqual(['ann@example.com', 'bob@example.com', 'cyd@example.com']);
+      const page2 = await order('?order_by=timestamp&direction=asc&per_page=2&page=2');
+      expect(page2).toEqual({ emails: ['cyd@example.com'], info: { page: 2, per_page: 2, count: 1, total_count: 3 } });
+      const first = await call(`${sums}/summary?order_by=event_count&direction=desc&per_page=1`, { token });
+      expect(first.body.result.users[0]).toMatchObject({ email: 'bob@example.com', max_risk_level: 'medium', event_count: 3, last_event: '2026-11-01T04:00:00.000Z' });
+    });
+
     it.each([
       ['?per_page=0', '/query/per_page'],
       ['?per_page=5000', '/query/per_page'],
@@ -173,6 +210,12 @@ describe('risk scoring API', () => {
       expect((await signals([{ behavior: 'imp_travel', user: { email: 'x@example.com' } }], reader)).status).toBe(403);
       const { token: pii } = await t.app.tokens.create({ accountId: 'acme', name: 'pii', scopes: ['pii:read'] }, 'test');
       expect((await call(`${base}/summary`, { token: pii })).status).toBe(200);
+      // User detail needs pii:read; a reset risk:write.
+      const someone = (await signals([{ behavior: 'imp_travel', user: { email: 'scoped@example.com' } }])).body.result.items[0].user_id;
+      expect((await call(`${base}/${someone}`, { token: reader })).status).toBe(403);
+      expect((await call(`${base}/${someone}`, { token: pii })).status).toBe(200);
+      for (const token of [reader, pii]) expect((await call(`${base}/${someone}/reset`, { method: 'POST', token })).status).toBe(403);
+      expect((await call(`${base}/${someone}/reset`, { method: 'POST', token: t.token })).status).toBe(200);
     });
   });
 
@@ -187,7 +230,8 @@ describe('risk scoring API', () => {
       ]);
       const gus = r.body.result.items[0].user_id;
       const deps = { storage: t.app.storage, settings: t.app.risk.settings, now: () => clock, logger: createLogger({ level: 'error', format: 'json', silent: true }) };
-      expect(await runDecayPass(deps)).toBe(0);
+      await runDecayPass(deps); // (users scored by earlier tests, with older events, may decay here)
+      expect((await detail(gus)).body.result.risk_level).toBe('high');
       clock = new Date('2026-11-22T12:35:00.000Z'); // the high event aged out, the low one has not
       await runDecayPass(deps);
       expect((await detail(gus)).body.result.risk_level).toBe('low');
@@ -196,6 +240,19 @@ describe('risk scoring API', () => {
       expect((await detail(gus)).body.result.risk_level).toBeNull();
       const causes = (await t.app.storage.risk.changesOf('acme', gus, 100)).map((c) => [c.current, c.cause]);
       expect(causes).toEqual([['high', 'signal'], ['low', 'decay'], ['unscored', 'decay']]);
+      await call(`${base}/settings`, { method: 'PUT', token: t.token, json: { decay_window_seconds: null } });
+    });
+
+    it('switching a window on re-evaluates users scored before it', async () => {
+      const r = await signals([{ behavior: 'imp_travel', user: { email: 'otto@example.com' }, occurred_at: '2026-11-22T11:00:00Z' }]);
+      const otto = r.body.result.items[0].user_id;
+      const deps = { storage: t.app.storage, settings: t.app.risk.settings, now: () => clock, logger: createLogger({ level: 'error', format: 'json', silent: true }) };
+      clock = new Date('2026-11-23T12:00:00.000Z'); // a day later, decay still off: the level stays
+      await runDecayPass(deps);
+      expect((await detail(otto)).body.result.risk_level).toBe('high');
+      expect((await call(`${base}/settings`, { method: 'PUT', token: t.token, json: { decay_window_seconds: 3600 } })).status).toBe(200);
+      await runDecayPass(deps);
+      expect((await detail(otto)).body.result.risk_level).toBeNull();
       await call(`${base}/settings`, { method: 'PUT', token: t.token, json: { decay_window_seconds: null } });
     });
   });

@@ -37,7 +37,8 @@ export function presentEvent(e: RiskEvent) {
     name: e.behaviorName,
     risk_level: e.riskLevel,
     timestamp: e.occurredAt.toISOString(),
-    event_details: { behavior_id: e.behaviorId, source: e.source, signal_id: e.signalId, received_at: e.receivedAt.toISOString(), ...e.details },
+    // The sender's details first: what riskwire itself recorded cannot be overwritten by them.
+    event_details: { ...e.details, behavior_id: e.behaviorId, source: e.source, signal_id: e.signalId, received_at: e.receivedAt.toISOString() },
   };
 }
 

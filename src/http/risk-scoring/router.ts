@@ -82,6 +82,9 @@ export function riskScoringRouter(deps: { risk: RiskServices; storage: Storage; 
       const settings = { ...account.settings, decayWindowSeconds: body.decay_window_seconds };
       if (!(await deps.storage.accounts.updateSettings(params.account_id, settings))) throw errors.notFound('account not found');
       deps.risk.settings.invalidate(params.account_id);
+      // Users scored before (or under another window) carry no check time for this window: the
+      // scheduler's next pass re-evaluates each of them.
+      if (settings.decayWindowSeconds !== null && settings.decayWindowSeconds !== account.settings.decayWindowSeconds) await deps.storage.risk.scheduleDecay(params.account_id, deps.now());
       await deps.storage.auditLog.append({ id: randomId(), accountId: params.account_id, at: deps.now(), actor: actorOf(res), action: 'risk.settings_updated', target: null, details: { decay_window_seconds: settings.decayWindowSeconds } });
       sendResult(res, presentSettings(settings));
     }],

@@ -215,6 +215,11 @@ export function mongoRiskStore(db: Db): RiskStore {
       const docs = await events.find({ account_id: accountId, user_id: userId, occurred_at: { $gt: since } }).sort({ occurred_at: 1, _id: 1 }).toArray();
       return docs.map(toEvent);
     },
+    async scheduleDecay(accountId, at) {
+      // The version moves too: a transition that read the user before this write retries, so it
+      // cannot put back the check time it computed under the old window.
+      return (await users.updateMany({ account_id: accountId, risk_rank: { $gt: 0 } }, { $set: { decay_check_at: at }, $inc: { version: 1 } })).modifiedCount;
+    },
     async dueForDecay(now, limit) {
       const docs = await users.find({ decay_check_at: { $ne: null, $lte: now } }).sort({ decay_check_at: 1 }).limit(limit).project<{ account_id: string; user_id: string }>({ account_id: 1, user_id: 1 }).toArray();
       return docs.map((d) => ({ accountId: d.account_id, userId: d.user_id }));

@@ -95,6 +95,7 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
   const due = db.prepare<[number, number], { account_id: string; id: string }>(
     'SELECT account_id, id FROM users WHERE decay_check_at IS NOT NULL AND decay_check_at <= ? ORDER BY decay_check_at LIMIT ?',
   );
+  const schedule = db.prepare('UPDATE users SET decay_check_at = ? WHERE account_id = ? AND risk_rank > 0');
   const pending = db.prepare<[number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE consumed_at IS NULL ORDER BY seq LIMIT ?`);
   const ofUser = db.prepare<[string, string, number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE account_id = ? AND user_id = ? ORDER BY seq LIMIT ?`);
   const ack = db.prepare('UPDATE risk_changes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL');
@@ -161,6 +162,9 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
     },
     async eventsSince(accountId, userId, t) {
       return since.all(accountId, userId, t.getTime()).map(toEvent);
+    },
+    async scheduleDecay(accountId, at) {
+      return gc.run(() => schedule.run(at.getTime(), accountId).changes);
     },
     async dueForDecay(now, limit) {
       return due.all(now.getTime(), limit).map((r) => ({ accountId: r.account_id, userId: r.id }));
