@@ -130,30 +130,26 @@ export function receiverService(deps: {
       const expectedAuthorization = via === 'push' && sub.pushAuthorizationSealed ? deps.secrets.open(sub.pushAuthorizationSealed, `${accountId}/subscriptions/${id}/authorization`).toString('utf8') : null;
       const v = await verifySet(jws, sub, { jwks: deps.jwks, authorization, expectedAuthorization, safeEqual });
       const now = deps.now();
-      let next: Subscription = { ...sub, lastEventAt: now };
+      const jti = v.claims.jti as string;
       if (v.eventType === EVENT.verification) {
-        // SSF §8.1.4.1: a state must be one we sent; an unsolicited verification has none.
+        if (sub.streamId && (v.subject.format !== 'opaque' || v.subject.id !== sub.streamId)) throw setError('invalid_request', 'a verification event names its stream in sub_id');
+        // SSF §8.1.4.1: a state must be one we sent, and counts once; an unsolicited verification has none.
         const state = v.event.state;
         if (state !== undefined) {
-          if (typeof state !== 'string' || !sub.pendingStates.includes(state)) {
-            // RFC 8935 §2: a SET delivered again is accepted again (its first delivery used the state up).
-            if (typeof state === 'string' && (await storage.receivedSets.has(accountId, id, v.claims.jti as string))) return async () => undefined;
-            throw setError('invalid_state', 'this verification state was never requested');
-          }
-          next = { ...next, pendingStates: sub.pendingStates.filter((x) => x !== state), verifiedAt: now };
+          if (typeof state !== 'string') throw setError('invalid_state', 'this verification state was never requested');
+          // RFC 8935 §2: a SET delivered again is accepted again (its first delivery used the state up).
+          if (await storage.receivedSets.has(accountId, id, jti)) return async () => undefined;
+          if (!(await storage.subscriptions.consumeState(accountId, id, state, now))) throw setError('invalid_state', 'this verification state was never requested');
         }
-        if (sub.streamId && (v.subject.format !== 'opaque' || v.subject.id !== sub.streamId)) throw setError('invalid_request', 'a verification event names its stream in sub_id');
       }
       const record: ReceivedSet = {
-        accountId, subscriptionId: id, jti: v.claims.jti as string, issuer: sub.issuer, eventType: v.eventType, subject: v.subject, claims: v.claims,
+        accountId, subscriptionId: id, jti, issuer: sub.issuer, eventType: v.eventType, subject: v.subject, claims: v.claims,
         receivedAt: now, state: 'pending', outcome: null,
       };
       const stored = await storage.receivedSets.insert(record);
       // last_event_at is informational: written at most once a second per subscription, so a busy
-      // stream does not rewrite the subscription on every SET. Verification state is written at once.
-      if (next.pendingStates !== sub.pendingStates || !sub.lastEventAt || now.getTime() - sub.lastEventAt.getTime() >= 1000) {
-        await storage.subscriptions.update(next);
-      }
+      // stream does not write the subscription on every SET; only that field, never the rest.
+      if (!sub.lastEventAt || now.getTime() - sub.lastEventAt.getTime() >= 1000) await storage.subscriptions.touchLastEvent(accountId, id, now);
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
       return () => process(record);
     },

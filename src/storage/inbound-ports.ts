@@ -49,6 +49,14 @@ export interface SubscriptionStore {
   list(accountId: string): Promise<Subscription[]>;
   /** Replaces the mutable fields. False when absent. */
   update(s: Subscription): Promise<boolean>;
+  /**
+   * Consumes one pending verification state and records the verification at `at`, atomically
+   * (SSF §8.1.4): false, changing nothing, when the state is not pending (never sent, or used
+   * by a concurrent delivery). Touches no other field, so it never undoes a concurrent write.
+   */
+  consumeState(accountId: string, id: string, state: string, at: Date): Promise<boolean>;
+  /** Moves `last_event_at` forward to `at` (never back). Touches no other field. */
+  touchLastEvent(accountId: string, id: string, at: Date): Promise<void>;
   delete(accountId: string, id: string): Promise<boolean>;
 }
 

@@ -49,6 +49,13 @@ export function mongoSubscriptionStore(db: Db): SubscriptionStore {
     async delete(accountId, id) {
       return (await col.deleteOne({ _id: `${accountId}:${id}` })).deletedCount === 1;
     },
+    async consumeState(accountId, id, state, at) {
+      // One document update: matched only while the state is still pending.
+      return (await col.updateOne({ _id: `${accountId}:${id}`, pending_states: state }, { $pull: { pending_states: state }, $set: { verified_at: at } })).matchedCount === 1;
+    },
+    async touchLastEvent(accountId, id, at) {
+      await col.updateOne({ _id: `${accountId}:${id}`, $or: [{ last_event_at: null }, { last_event_at: { $lt: at } }] }, { $set: { last_event_at: at } });
+    },
   };
 }
 

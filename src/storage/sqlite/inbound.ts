@@ -28,6 +28,9 @@ export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): Subscrip
   const get = db.prepare<[string, string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? AND id = ?');
   const list = db.prepare<[string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? ORDER BY created_at, id');
   const del = db.prepare('DELETE FROM subscriptions WHERE account_id = ? AND id = ?');
+  const states = db.prepare<[string, string], { pending_states: string }>('SELECT pending_states FROM subscriptions WHERE account_id = ? AND id = ?');
+  const consume = db.prepare('UPDATE subscriptions SET pending_states = ?, verified_at = ? WHERE account_id = ? AND id = ?');
+  const touch = db.prepare('UPDATE subscriptions SET last_event_at = ? WHERE account_id = ? AND id = ? AND (last_event_at IS NULL OR last_event_at < ?)');
   return {
     async insert(s) {
       insert.run(subParams(s));
@@ -45,6 +48,19 @@ export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): Subscrip
     },
     async delete(accountId, id) {
       return del.run(accountId, id).changes === 1;
+    },
+    async consumeState(accountId, id, state, at) {
+      // Read and write in one queued write: one transaction, so two deliveries cannot both consume it.
+      return gc.run(() => {
+        const row = states.get(accountId, id);
+        const pending = row ? (JSON.parse(row.pending_states) as string[]) : [];
+        if (!pending.includes(state)) return false;
+        consume.run(JSON.stringify(pending.filter((x) => x !== state)), at.getTime(), accountId, id);
+        return true;
+      });
+    },
+    async touchLastEvent(accountId, id, at) {
+      await gc.run(() => touch.run(at.getTime(), accountId, id, at.getTime()));
     },
   };
 }
