@@ -67,7 +67,46 @@ export function receiverService(deps: {
     }
   };
 
-  return {
+  /**
+   * One RFC 8936 round for one subscription: acknowledges what the last round stored, reports
+   * invalid SETs in setErrs (with Content-Language), stores new ones before they are
+   * acknowledged in the next round, then processes them in order. Returns how many SETs came.
+   */
+  type PollState = { acks: string[]; errs: Record<string, { err: string; description: string }>; backoffUntil: number; failures: number };
+  const pollSubscription = async (sub: Subscription, endpoint: string, state: PollState, key: string, failed: (why: string) => Promise<void>): Promise<number> => {
+    const body: Record<string, unknown> = { maxEvents: 100, returnImmediately: true };
+    if (state.acks.length) body.ack = state.acks;
+    if (Object.keys(state.errs).length) body.setErrs = state.errs;
+    let r: { status: number; json: unknown };
+    try {
+      r = await managedClient(sub).call('POST', endpoint, body, Object.keys(state.errs).length ? { 'content-language': 'en' } : {});
+    } catch (err) {
+      r = { status: 0, json: { error: (err as Error).message } };
+    }
+    if (r.status !== 200) {
+      await failed(`poll answered ${r.status === 0 ? JSON.stringify(r.json) : `HTTP ${r.status}`}`);
+      return 0;
+    }
+    const next: PollState = { acks: [], errs: {}, backoffUntil: 0, failures: 0 };
+    const sets = ((r.json as { sets?: Record<string, string> } | null)?.sets ?? {});
+    const work: Array<() => Promise<void>> = [];
+    let n = 0;
+    for (const [jti, jws] of Object.entries(sets)) {
+      try {
+        work.push(await service.receive(sub.accountId, sub.id, jws, undefined, 'poll'));
+        next.acks.push(jti); // stored: acknowledge in the next request, never before
+      } catch (err) {
+        if (err instanceof ServiceError && err.status === 400) next.errs[jti] = { err: err.code, description: err.description };
+        else throw err;
+      }
+      n++;
+    }
+    polls.set(key, next);
+    for (const w of work) await w(); // in order: one subject's SETs must not overtake each other
+    return n;
+  };
+
+  const service = {
     pushEndpoint,
     /** Static mode (like Okta's providers API): issuer + JWKS URL + audience, for transmitters that only push. */
     async registerStatic(accountId: string, input: { issuer: string; jwks_uri: string; audience?: string | undefined }, actor: string): Promise<Subscription> {
@@ -163,42 +202,28 @@ export function receiverService(deps: {
       let n = 0;
       for (const account of await storage.accounts.list()) {
         for (const sub of await storage.subscriptions.list(account.id)) {
-          if (sub.mode !== 'managed' || sub.status !== 'active' || sub.managed?.delivery !== 'poll' || !sub.managed.pollEndpoint) continue;
+          if (sub.mode !== 'managed' || sub.status !== 'active' || sub.managed?.delivery !== 'poll') continue;
           const key = `${sub.accountId}/${sub.id}`;
           const state = polls.get(key) ?? { acks: [], errs: {}, backoffUntil: 0, failures: 0 };
           if (Date.now() < state.backoffUntil) continue;
-          const client = managedClient(sub);
-          const body: Record<string, unknown> = { maxEvents: 100, returnImmediately: true };
-          if (state.acks.length) body.ack = state.acks;
-          if (Object.keys(state.errs).length) body.setErrs = state.errs;
-          let r: { status: number; json: unknown };
-          try {
-            r = await client.call('POST', sub.managed.pollEndpoint, body, Object.keys(state.errs).length ? { 'content-language': 'en' } : {});
-          } catch (err) {
-            r = { status: 0, json: { error: (err as Error).message } };
-          }
-          if (r.status !== 200) {
+          // One subscription's failure (its transmitter, or storing what it sent) backs that one
+          // off and is reported on it; the others are still polled this round.
+          const failed = async (why: string) => {
             state.failures++;
             state.backoffUntil = Date.now() + Math.min(60_000, 1000 * 2 ** state.failures);
             polls.set(key, state);
-            await storage.subscriptions.update({ ...sub, lastError: `poll answered ${r.status === 0 ? JSON.stringify(r.json) : `HTTP ${r.status}`}` });
-            continue;
-          }
-          const next = { acks: [] as string[], errs: {} as Record<string, { err: string; description: string }>, backoffUntil: 0, failures: 0 };
-          const sets = ((r.json as { sets?: Record<string, string> } | null)?.sets ?? {});
-          const work: Array<() => Promise<void>> = [];
-          for (const [jti, jws] of Object.entries(sets)) {
-            try {
-              work.push(await this.receive(sub.accountId, sub.id, jws, undefined, 'poll'));
-              next.acks.push(jti); // stored: acknowledge in the next request, never before
-            } catch (err) {
-              if (err instanceof ServiceError && err.status === 400) next.errs[jti] = { err: err.code, description: err.description };
-              else throw err;
+            if (sub.lastError !== why) await storage.subscriptions.update({ ...sub, lastError: why });
+          };
+          try {
+            if (!sub.managed.pollEndpoint) {
+              await failed('the transmitter gave no endpoint_url to poll');
+              continue;
             }
-            n++;
+            n += await pollSubscription(sub, sub.managed.pollEndpoint, state, key, failed);
+          } catch (err) {
+            deps.logger.error('polling a transmitter failed', { account: sub.accountId, subscription: sub.id, error: err });
+            await failed(`polling failed: ${(err as Error).message}`).catch(() => undefined);
           }
-          polls.set(key, next);
-          for (const w of work) await w(); // in order: one subject's SETs must not overtake each other
         }
       }
       return n;
@@ -235,6 +260,7 @@ export function receiverService(deps: {
     },
     sets: (accountId: string, id: string, limit: number) => storage.receivedSets.list(accountId, id, limit),
   };
+  return service;
 }
 
 export type ReceiverService = ReturnType<typeof receiverService>;

@@ -132,11 +132,23 @@ describe('SSF receiver, managed mode, against riskwire’s own transmitter', () 
     }
   });
 
-  it('a transmitter configuration naming another issuer is refused', async () => {
-    const r = await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters`, {
-      method: 'POST', token: rx.token,
-      json: { mode: 'managed', issuer: `${tx.url}/ssf/someone-else`, delivery: 'push', auth: { access_token: 'x' } },
+  it('a transmitter configuration naming another issuer is refused; the issuer must match exactly (SSF §7.2.4)', async () => {
+    const register = (json: Record<string, unknown>) => call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: rx.token, json: { mode: 'managed', delivery: 'push', auth: { access_token: 'x' }, ...json },
     });
-    expect(r.status).toBe(400);
+    expect((await register({ issuer: `${tx.url}/ssf/someone-else` })).status).toBe(400);
+    // The same configuration is found with a trailing slash, but it names the issuer without one.
+    const slash = await register({ issuer: `${tx.url}/ssf/acme/` });
+    expect(slash.status).toBe(400);
+    expect(slash.body.errors[0].message).toMatch(/names issuer .*\/ssf\/acme, not .*\/ssf\/acme\//);
+    // Given only the well-known URL, the issuer it names must be the one whose well-known URL it is.
+    const client = (await call(`${tx.url}/client/v4/accounts/acme/ssf/receivers`, { method: 'POST', token: tx.token, json: { name: 'by-well-known' } })).body.result;
+    const byWellKnown = await register({
+      issuer: undefined, well_known_url: `${tx.url}/.well-known/ssf-configuration/ssf/acme`,
+      auth: { client_id: client.client_id, client_secret: client.client_secret, token_endpoint: client.token_endpoint },
+    });
+    expect(byWellKnown.status).toBe(201);
+    expect(byWellKnown.body.result.issuer).toBe(`${tx.url}/ssf/acme`);
+    await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${byWellKnown.body.result.id}`, { method: 'DELETE', token: rx.token });
   });
 });

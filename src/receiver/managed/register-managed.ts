@@ -53,9 +53,12 @@ export async function registerManaged(
     throw errors.badRequest(`the transmitter configuration at ${wellKnown} could not be read: ${(err as Error).message}`);
   }
   const issuer = str(meta.issuer);
-  // SSF §7.2.4: the issuer must be identical to the one the configuration was looked up for.
-  if (!issuer || (input.issuer && issuer !== input.issuer.replace(/\/+$/, '') && issuer !== input.issuer)) {
-    throw errors.badRequest(`the transmitter configuration names issuer ${String(meta.issuer)}, not ${input.issuer ?? '(given)'}`);
+  // SSF §7.2.4: the issuer must be identical to the one the configuration was looked up for —
+  // the issuer given, character for character; or, given only the well-known URL, the issuer
+  // whose well-known URL it is.
+  const lookedUpFor = (i: string) => { try { return wellKnownOf(i) === wellKnown; } catch { return false; } };
+  if (!issuer || (input.issuer ? issuer !== input.issuer : !lookedUpFor(issuer))) {
+    throw errors.badRequest(`the transmitter configuration names issuer ${String(meta.issuer)}, not ${input.issuer ?? `one whose configuration is at ${wellKnown}`}`);
   }
   const configurationEndpoint = str(meta.configuration_endpoint);
   const jwksUri = str(meta.jwks_uri);
