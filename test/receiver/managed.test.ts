@@ -100,11 +100,11 @@ describe('SSF receiver, managed mode, against riskwire’s own transmitter', () 
       // SETs signed with the transmitter's own key, by hand: valid in every respect but the transport.
       const key = await tx.app.ssf.keys.active('acme');
       const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-      const signedFor = async (id: string) => {
+      const signedFor = async (id: string, email = 'pushed@example.com') => {
         const audience = (await rx.app.storage.subscriptions.get('acme', id))!.audience;
         const input = `${b64({ alg: 'RS256', typ: 'secevent+jwt', kid: key.kid })}.${b64({
           iss: `${tx.url}/ssf/acme`, aud: audience, jti: randomBytes(8).toString('hex'), iat: Math.floor(Date.now() / 1000),
-          sub_id: { format: 'email', email: 'pushed@example.com' },
+          sub_id: { format: 'email', email },
           events: { 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change': { current_level: 'HIGH', event_timestamp: Math.floor(Date.now() / 1000) } },
         })}`;
         return `${input}.${sign('RSA-SHA256', Buffer.from(input), key.privateKey).toString('base64url')}`;
@@ -119,6 +119,11 @@ describe('SSF receiver, managed mode, against riskwire’s own transmitter', () 
       const stored = (await rx.app.storage.subscriptions.get('acme', pushSub.id))!;
       const given = rx.app.secrets.open(stored.pushAuthorizationSealed!, `acme/subscriptions/${pushSub.id}/authorization`).toString('utf8');
       expect((await push(pushSub.id, await signedFor(pushSub.id), given)).status).toBe(202);
+      // SSF §9.3: an event about a subject the receiver removed may still arrive (in flight, or
+      // a transmitter ignoring the removal): accepted, not an error.
+      const removed = await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${pushSub.id}/subjects/remove`, { method: 'POST', token: rx.token, json: { subject: { format: 'email', email: 'removed@example.com' } } });
+      expect(removed.body.result.transmitter_status).toBe(204);
+      expect((await push(pushSub.id, await signedFor(pushSub.id, 'removed@example.com'), given)).status).toBe(202);
       const toPoll = await push(pollSub.id, await signedFor(pollSub.id), given);
       expect([toPoll.status, toPoll.body?.err]).toEqual([400, 'authentication_failed']);
       // Polling goes on every second; the token its first round got is reused for the rounds after.
@@ -130,6 +135,20 @@ describe('SSF receiver, managed mode, against riskwire’s own transmitter', () 
     } finally {
       tokens.issue = issue;
     }
+  });
+
+  it('without a token_endpoint, it is discovered from the transmitter\'s authorization server metadata (RFC 8414)', async () => {
+    const client = (await call(`${tx.url}/client/v4/accounts/acme/ssf/receivers`, { method: 'POST', token: tx.token, json: { name: 'discovering' } })).body.result;
+    const r = await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: rx.token,
+      json: { mode: 'managed', issuer: `${tx.url}/ssf/acme`, delivery: 'push', auth: { client_id: client.client_id, client_secret: client.client_secret } },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.result.status).toBe('active');
+    const stored = (await rx.app.storage.subscriptions.get('acme', r.body.result.id))!;
+    const auth = JSON.parse(rx.app.secrets.open(stored.managed!.authSealed, `acme/subscriptions/${stored.id}/auth`).toString('utf8'));
+    expect(auth.token_endpoint).toBe(client.token_endpoint);
+    await call(`${rx.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}`, { method: 'DELETE', token: rx.token });
   });
 
   it('a transmitter configuration naming another issuer is refused; the issuer must match exactly (SSF §7.2.4)', async () => {

@@ -143,6 +143,54 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     expect(await userLevel('dave@example.com')).toBeNull();
   });
 
+  it('stream-updated paused then enabled: both accepted and recorded as control events, and events between them still count', async () => {
+    const updated = (status: string) => tx.set(base({ [`${SSF}stream-updated`]: { status, reason: 'maintenance' } }, { sub_id: { format: 'opaque', id: 'stream-1' } }));
+    expect((await push(updated('paused'))).status).toBe(202);
+    expect((await push(updated('enabled'))).status).toBe(202);
+    expect((await push(tx.set(revoked('after-resume@example.com')))).status).toBe(202);
+    expect(await scoredUser('after-resume@example.com')).toMatchObject({ level: 'low' });
+    const controls = (await t.app.storage.receivedSets.list('acme', sub.id, 10)).filter((r) => r.eventType === `${SSF}stream-updated`).slice(0, 2);
+    expect(controls.map((r) => [(r.claims.events as Record<string, { status: string }>)[`${SSF}stream-updated`]!.status, r.outcome])).toEqual([
+      ['enabled', expect.stringMatching(/control event/)],
+      ['paused', expect.stringMatching(/control event/)],
+    ]);
+  });
+
+  const RISC = 'https://schemas.openid.net/secevent/risc/event-type/';
+  const OKTA_RISK = 'https://schemas.okta.com/secevent/okta/event-type/user-risk-change';
+  it.each([
+    ['RISC credential-compromise', { [`${RISC}credential-compromise`]: { credential_type: 'password' } }, 'credential_compromise'],
+    ['RISC account-disabled', { [`${RISC}account-disabled`]: { reason: 'hijacking' } }, 'account_disabled_upstream'],
+    ['RISC account-credential-change-required', { [`${RISC}account-credential-change-required`]: {} }, 'credential_change_required'],
+    ['CAEP device-compliance-change to not-compliant', { [`${CAEP}device-compliance-change`]: { previous_status: 'compliant', current_status: 'not-compliant', event_timestamp: 1700000000 } }, 'device_noncompliant'],
+    ['CAEP risk-level-change to MEDIUM', { [`${CAEP}risk-level-change`]: { principal: 'USER', current_level: 'MEDIUM' } }, 'peer_risk_medium'],
+    ['Okta user-risk-change to high', { [OKTA_RISK]: { current_level: 'high', previous_level: 'low', event_timestamp: 1700000000000 } }, 'peer_risk_high'],
+    ['Okta user-risk-change to medium', { [OKTA_RISK]: { current_level: 'medium', previous_level: 'low', event_timestamp: 1700000000000 } }, 'peer_risk_medium'],
+  ])('%s scores the subject with %s (config/receiver-mappings.json)', async (name, events, behavior) => {
+    // peer_risk_high keeps the level the other tests here expect of it.
+    const level = behavior === 'peer_risk_high' ? 'high' : 'medium';
+    await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, { method: 'PUT', token: t.token, json: { behaviors: { [behavior]: { enabled: true, risk_level: level } } } });
+    const email = `${behavior}-${name.length}@example.com`;
+    expect((await push(tx.set(base(events, { sub_id: { format: 'email', email } })))).status).toBe(202);
+    expect(await scoredUser(email)).toMatchObject({ level, eventCount: 1 });
+    const [last] = await t.app.storage.receivedSets.list('acme', sub.id, 1);
+    expect(last!.outcome).toMatch(new RegExp(`^accepted: ${behavior}`));
+  });
+
+  it('device-compliance-change back to compliant, and a credential-change that only updates, raise nothing', async () => {
+    const quiet = [
+      { [`${CAEP}device-compliance-change`]: { previous_status: 'not-compliant', current_status: 'compliant', event_timestamp: 1700000000 } },
+      { [`${CAEP}credential-change`]: { credential_type: 'password', change_type: 'update' } },
+    ];
+    for (const [i, events] of quiet.entries()) expect((await push(tx.set(base(events, { sub_id: { format: 'email', email: `quiet${i}@example.com` } })))).status).toBe(202);
+    const outcomes = await eventually(async () => {
+      const o = (await t.app.storage.receivedSets.list('acme', sub.id, 2)).map((r) => r.outcome);
+      return o.every((x) => x !== null) ? o : undefined;
+    });
+    expect(outcomes).toEqual([expect.stringMatching(/no mapping/), expect.stringMatching(/no mapping/)]);
+    for (const i of [0, 1]) expect(await userLevel(`quiet${i}@example.com`)).toBeNull();
+  });
+
   it('a peer’s HIGH risk-level-change raises the user to the peer-high behavior', async () => {
     await push(tx.set(base({ [`${CAEP}risk-level-change`]: { principal: 'USER', current_level: 'HIGH', risk_reason: 'leaked' } }, { sub_id: { format: 'email', email: 'erin@example.com' } })));
     expect(await scoredUser('erin@example.com')).toMatchObject({ level: 'high' });
@@ -183,7 +231,7 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     expect((await call(`${t.url}/ssf-receiver/acme/000000000000000000000000`, { method: 'POST', body: tx.set(revoked('x@example.com')), headers: { 'content-type': 'application/secevent+jwt' } })).status).toBe(404);
   });
 
-  it('registration: bad input is 400, managed mode is refused for now, the API is tenant-scoped', async () => {
+  it('registration: bad input is 400 (managed mode without auth or delivery too), the API is tenant-scoped', async () => {
     const reg = (json: unknown) => call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, { method: 'POST', token: t.token, json });
     expect((await reg({ mode: 'static', issuer: 'not a url', jwks_uri: tx.jwksUri })).status).toBe(400);
     expect((await reg({ mode: 'managed', issuer: tx.issuer })).status).toBe(400);

@@ -4,7 +4,7 @@ import { table, type CliIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `usage: riskwire transmitters register --account <id> --issuer <url> --jwks-uri <url> [--audience <aud>]
-       riskwire transmitters register --account <id> --managed --issuer <url> --client-id <id> --client-secret <s> --token-endpoint <url> [--delivery push|poll] [--scope <s>]
+       riskwire transmitters register --account <id> --managed --issuer <url> --client-id <id> --client-secret <s> [--token-endpoint <url>] [--delivery push|poll] [--scope <s>]
        riskwire transmitters list --account <id>
        riskwire transmitters sets --account <id> <transmitter-id>
        riskwire transmitters delete --account <id> <transmitter-id>`;
@@ -24,7 +24,7 @@ export async function transmittersCommand(args: string[], deps: { receiver: Rece
   switch (sub) {
     case 'register': {
       if (values.managed) {
-        if (!values.issuer || !values['client-id'] || !values['client-secret'] || !values['token-endpoint']) throw new UsageError(USAGE);
+        if (!values.issuer || !values['client-id'] || !values['client-secret']) throw new UsageError(USAGE);
         const delivery = values.delivery ?? 'push';
         if (delivery !== 'push' && delivery !== 'poll') throw new UsageError('--delivery is push or poll');
         const s = await deps.receiver.registerManaged(account, {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 const AccountParam = z.object({ account_id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'malformed account id') });
 
-/** POST /client/v4/accounts/{id}/ssf/transmitters — static mode this session; managed mode comes later. */
+/** POST /client/v4/accounts/{id}/ssf/transmitters — static or managed mode (README, "Receiving"). */
 export const RegisterTransmitterBody = z.discriminatedUnion('mode', [
   z.object({
     mode: z.literal('static'),
@@ -15,9 +15,9 @@ export const RegisterTransmitterBody = z.discriminatedUnion('mode', [
     issuer: z.url({ error: 'issuer must be a URL' }).optional(),
     well_known_url: z.url({ error: 'well_known_url must be a URL' }).optional(),
     auth: z.union([
-      z.object({ client_id: z.string().min(1), client_secret: z.string().min(1), token_endpoint: z.url(), scope: z.string().optional() }).strict(),
+      z.object({ client_id: z.string().min(1), client_secret: z.string().min(1), token_endpoint: z.url().optional(), scope: z.string().optional() }).strict(),
       z.object({ access_token: z.string().min(1) }).strict(),
-    ], { error: 'auth is {client_id, client_secret, token_endpoint, scope?} or {access_token}' }),
+    ], { error: 'auth is {client_id, client_secret, token_endpoint?, scope?} or {access_token}' }),
     delivery: z.enum(['push', 'poll']),
     events_requested: z.array(z.url()).min(1).max(50).optional(),
     audience: z.string().min(1).max(2048).optional(),

@@ -10,10 +10,15 @@ import { transmitterClient, type ManagedAuth } from './transmitter-client.js';
 const PUSH = 'urn:ietf:rfc:8935';
 const POLL = 'urn:ietf:rfc:8936';
 
+/** How the caller authenticates us; without `token_endpoint` it is discovered (RFC 8414). */
+export type ManagedAuthInput =
+  | { client_id: string; client_secret: string; token_endpoint?: string | undefined; scope?: string | undefined }
+  | { access_token: string };
+
 export interface RegisterManagedInput {
   issuer?: string | undefined;
   well_known_url?: string | undefined;
-  auth: ManagedAuth;
+  auth: ManagedAuthInput;
   delivery: 'push' | 'poll';
   events_requested?: string[] | undefined;
   audience?: string | undefined;
@@ -28,6 +33,29 @@ export function wellKnownOf(issuer: string): string {
 
 type Meta = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+
+/** RFC 8414 §3.1: `/.well-known/oauth-authorization-server` inserted between host and path. */
+const oauthMetadataOf = (issuer: string) => wellKnownOf(issuer).replace('/.well-known/ssf-configuration', '/.well-known/oauth-authorization-server');
+
+/**
+ * The token endpoint of the transmitter's authorization server, when the caller gave none: its
+ * RFC 8414 metadata at the transmitter's issuer, whose `issuer` must be that issuer (§3.3).
+ */
+async function discoverTokenEndpoint(issuer: string, deps: { fetch: GuardedFetch; outboundUrls: OutboundUrlPolicy }): Promise<string> {
+  const url = oauthMetadataOf(issuer);
+  let meta: Meta;
+  try {
+    const res = await deps.fetch(url, { headers: { accept: 'application/json' } });
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    meta = (await res.json()) as Meta;
+  } catch (err) {
+    throw errors.badRequest(`auth.token_endpoint was not given and the authorization server metadata at ${url} could not be read: ${(err as Error).message}`);
+  }
+  const tokenEndpoint = str(meta.token_endpoint);
+  if (meta.issuer !== issuer || !tokenEndpoint) throw errors.badRequest(`auth.token_endpoint was not given and the metadata at ${url} names no token_endpoint for issuer ${issuer}`);
+  await deps.outboundUrls.check(tokenEndpoint, 'token_endpoint');
+  return tokenEndpoint;
+}
 
 /**
  * Managed mode: discover the transmitter, create (or on 409 take over) our stream there, check
@@ -65,7 +93,10 @@ export async function registerManaged(
   if (!configurationEndpoint || !jwksUri) throw errors.badRequest('the transmitter publishes no configuration_endpoint or jwks_uri');
   for (const [field, url] of [['configuration_endpoint', configurationEndpoint], ['jwks_uri', jwksUri]] as const) await deps.outboundUrls.check(url, field);
 
-  const client = transmitterClient(input.auth, { fetch: deps.fetch, allowPrivateNetwork: deps.allowPrivateNetwork, issuer });
+  const auth: ManagedAuth = 'access_token' in input.auth
+    ? input.auth
+    : { ...input.auth, token_endpoint: input.auth.token_endpoint ?? (await discoverTokenEndpoint(issuer, deps)) };
+  const client = transmitterClient(auth, { fetch: deps.fetch, allowPrivateNetwork: deps.allowPrivateNetwork, issuer });
   const id = randomBytes(12).toString('hex');
   const pushSecret = `Bearer ${randomBytes(32).toString('base64url')}`;
   const delivery = input.delivery === 'push'
@@ -89,7 +120,7 @@ export async function registerManaged(
     configurationEndpoint, statusEndpoint: str(meta.status_endpoint), verificationEndpoint: str(meta.verification_endpoint),
     addSubjectEndpoint: str(meta.add_subject_endpoint), removeSubjectEndpoint: str(meta.remove_subject_endpoint), delivery: input.delivery,
     pollEndpoint: input.delivery === 'poll' ? str((stream.delivery as Meta | undefined)?.endpoint_url) : null,
-    authSealed: deps.secrets.seal(JSON.stringify(input.auth), `${accountId}/subscriptions/${id}/auth`),
+    authSealed: deps.secrets.seal(JSON.stringify(auth), `${accountId}/subscriptions/${id}/auth`),
   };
   // SSF §8.1.1.1.1: the stream's iss must be the issuer we discovered; otherwise it is not used.
   const issOk = stream.iss === issuer;
