@@ -22,8 +22,15 @@ const revivedSignal = (kept: Readonly<Record<string, unknown>>): RiskSignal => {
 };
 
 const secretContext = (s: { accountId: string; id: string }) => `${s.accountId}/sources/${s.id}/secret`;
-/** Where sealed credential settings live inside the stored settings (never shown, see presentSource). */
-export const SEALED_SETTINGS = '_sealed';
+/** Where sealed credential settings live inside the stored settings (never shown, see visibleSettings). */
+const SEALED_SETTINGS = '_sealed';
+
+/** A source's settings as shown to operators (API and CLI): credentials only as "set", never their values. */
+export function visibleSettings(s: Source): Record<string, unknown> {
+  const { [SEALED_SETTINGS]: sealed, ...settings } = s.settings as Record<string, unknown>;
+  for (const key of Object.keys((sealed as Record<string, string> | undefined) ?? {})) settings[key] = 'set';
+  return settings;
+}
 
 /**
  * Sources of one account (sources issue): CRUD with the shared secret generated, sealed and shown
@@ -53,9 +60,9 @@ export function sourcesService(deps: {
     return r.data as Record<string, unknown>;
   };
   /** Seals the adapter's credential settings; the stored settings keep only their sealed form. */
-  const sealSettings = (a: VendorAdapter<any>, s: { accountId: string; id: string }, settings: Record<string, unknown>, previous?: Record<string, unknown>) => {
+  const sealSettings = (a: VendorAdapter<any>, s: { accountId: string; id: string }, settings: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...settings };
-    const sealed: Record<string, string> = { ...((previous?.[SEALED_SETTINGS] as Record<string, string> | undefined) ?? {}) };
+    const sealed: Record<string, string> = {};
     for (const key of a.secretSettings ?? []) {
       if (typeof out[key] === 'string') sealed[key] = deps.secrets.seal(out[key] as string, `${s.accountId}/sources/${s.id}/settings/${key}`);
       delete out[key];
@@ -151,8 +158,17 @@ export function sourcesService(deps: {
     async update(accountId: string, id: string, input: { name?: string | undefined; settings?: unknown; rotate_secret?: boolean | undefined }, actor: string) {
       const s = await this.get(accountId, id);
       const adapter = adapterOf(s.type);
-      // Settings are replaced whole; a credential left out keeps its sealed value.
-      const settings = input.settings === undefined ? s.settings : sealSettings(adapter, s, settingsOf(adapter, { ...openSettings(s), ...(input.settings as Record<string, unknown>) }), s.settings as Record<string, unknown>);
+      // Settings are patched as JSON Merge Patch (RFC 7396): a key given replaces its value, a key
+      // given as null is removed (a credential with its sealed value), a key left out stays.
+      let settings = s.settings;
+      if (input.settings !== undefined) {
+        const merged = openSettings(s);
+        for (const [key, value] of Object.entries(input.settings as Record<string, unknown>)) {
+          if (value === null) delete merged[key];
+          else merged[key] = value;
+        }
+        settings = sealSettings(adapter, s, settingsOf(adapter, merged));
+      }
       const secret = input.rotate_secret ? `rwsrc_${randomBytes(32).toString('base64url')}` : null;
       const next: Source = { ...s, name: input.name ?? s.name, settings, secretSealed: secret ? deps.secrets.seal(secret, secretContext(s)) : s.secretSealed, updatedAt: deps.now() };
       await storage.sources.update(next);

@@ -149,6 +149,31 @@ describe('CLI: SSF receiver transmitters', () => {
 });
 
 describe('CLI: sources', () => {
+  it('update patches settings like the API: --setting sets, --unset removes, a credential stays sealed and unshown', async () => {
+    const t = await startTestApp();
+    try {
+      const env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: t.masterKey };
+      const io = capture();
+      expect(await runCli(['sources', 'create', '--account', 'acme', '--type', 'sentinelone', '--name', 's1', '--setting', 'verify_with_api=true', '--setting', 'api_base_url=https://usea1.sentinelone.net', '--setting', 'api_token=console-token'], env, io)).toBe(0);
+      const id = io.stdout.join('\n').match(/^id=(\S+)$/m)![1]!;
+      expect(await runCli(['sources', 'update', '--account', 'acme', id, '--setting', 'header_name=x-s1-secret'], env, capture())).toBe(0);
+      const shown = capture();
+      await runCli(['sources', 'show', '--account', 'acme', id], env, shown);
+      const text = shown.stdout.join('\n');
+      expect(text).toContain('setting.header_name=x-s1-secret');
+      expect(text).toContain('setting.api_token=set');
+      expect(text).not.toContain('console-token');
+      // Verification off and its settings removed, the token with them.
+      expect(await runCli(['sources', 'update', '--account', 'acme', id, '--setting', 'verify_with_api=false', '--unset', 'api_base_url', '--unset', 'api_token'], env, capture())).toBe(0);
+      const after = capture();
+      await runCli(['sources', 'show', '--account', 'acme', id], env, after);
+      expect(after.stdout.join('\n')).not.toMatch(/api_token|api_base_url/);
+      expect(JSON.stringify(await t.app.storage.sources.get('acme', id))).not.toMatch(/_sealed|api_token/);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('creates a source whose webhook and secret work, lists it, shows its events and deletes it', async () => {
     const t = await startTestApp();
     try {
@@ -167,6 +192,19 @@ describe('CLI: sources', () => {
       const events = capture();
       await runCli(['sources', 'events', '--account', 'acme', out.id!], env, events);
       expect(events.stdout[0]).toMatch(/user\.session\.start\s+cli-1/);
+      // Rename and rotate the secret: the new one works at once, the old one no longer.
+      const updated = capture();
+      expect(await runCli(['sources', 'update', '--account', 'acme', out.id!, '--name', 'okta eu', '--rotate-secret'], env, updated)).toBe(0);
+      const rotated = updated.stdout.join('\n').match(/^secret=(rwsrc_\S+)$/m)?.[1];
+      expect(rotated).toBeDefined();
+      const redeliver = (authorization: string, uuid: string) => fetch(hook, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ data: { events: [{ uuid, eventType: 'user.session.start' }] } }) });
+      expect((await redeliver(out.secret!, 'cli-2')).status).toBe(401);
+      expect((await redeliver(rotated!, 'cli-3')).status).toBe(204);
+      const shown = capture();
+      expect(await runCli(['sources', 'show', '--account', 'acme', out.id!], env, shown)).toBe(0);
+      expect(shown.stdout.join('\n')).toContain('name=okta eu');
+      expect(shown.stdout.join('\n')).not.toContain(rotated!);
+      expect(await runCli(['sources', 'update', '--account', 'acme', out.id!], env, capture())).toBe(64); // nothing to change
       expect(await runCli(['sources', 'delete', '--account', 'acme', out.id!], env, capture())).toBe(0);
       expect(await runCli(['sources', 'create', '--account', 'acme', '--type', 'splunk', '--name', 'x'], env, capture())).toBe(64);
     } finally {

@@ -162,6 +162,33 @@ describe('Event Streams settings', () => {
   });
 });
 
+describe('Event Streams settings, patched', () => {
+  test('PATCH merges settings (RFC 7396): a change keeps the sealed secret, null removes the Event Streams settings and their secret', async () => {
+    const src = (await createSource(streamSettings())).body.result;
+    const patch = (settings: Record<string, unknown>) => call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'PATCH', token: t.token, json: { settings } });
+    const changed = await patch({ replay_window_seconds: 120 });
+    expect(changed.status).toBe(200);
+    expect(changed.body.result.settings).toMatchObject({ replay_window_seconds: 120, stream_client_id: 'client-1', stream_client_secret: 'set' });
+    // The secret left out is still the one the connector authenticates with.
+    const c = connectors();
+    try {
+      await eventually(() => falcon.tokenRequests.length >= 1);
+      expect(falcon.tokenRequests[0]!.get('client_secret')).toBe(secret);
+    } finally {
+      await c.stop();
+    }
+    // Removing only part of the group is refused, naming what is missing; removing all of it switches the connector off.
+    expect((await patch({ stream_client_secret: null })).status).toBe(400);
+    const off = await patch({ stream_api_base_url: null, stream_client_id: null, stream_client_secret: null, stream_app_id: null });
+    expect(off.status).toBe(200);
+    expect(Object.keys(off.body.result.settings).filter((k) => k.startsWith('stream_'))).toEqual([]);
+    expect(JSON.stringify(await t.app.storage.sources.get('acme', src.id))).not.toMatch(/_sealed|stream_/);
+    const targets = await t.app.sources.pullTargets('crowdstrike', (s) => typeof s.stream_client_id === 'string');
+    expect(targets.map((x) => x.source.id)).not.toContain(src.id);
+    await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+  });
+});
+
 describe('the Event Streams connector', () => {
   test('authenticates, discovers, scores streamed events, records malformed ones and resumes after the last offset', async () => {
     const a = detection(100);

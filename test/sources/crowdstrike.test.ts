@@ -132,6 +132,17 @@ describe('authentication (§4.3)', () => {
       expect(r.text).not.toMatch(/signature|hmac|timestamp|replay|mismatch|secret/i);
     }
     expect(await userId('windows_account', `CISO-DUMMY-CSDEV\\${f.event.UserName}`)).toBeNull();
+    // Each refusal is counted for the operator (the issue: 401 without detail, and a metric).
+    expect((await call(`${t.url}/metrics`)).text).toMatch(/riskwire_source_auth_failures_total\{type="crowdstrike"\} ([5-9]|\d\d+)/);
+  });
+
+  test('a body over the limit → 413 before any verification, nothing recorded', async () => {
+    const before = (await call(`${t.url}/client/v4/accounts/acme/sources/${source.id}/events?limit=1000`, { token: t.token })).body.result.length;
+    const f = epp();
+    (f.event as Record<string, unknown>).Padding = 'x'.repeat(2 * 1024 * 1024);
+    const r = await post(f);
+    expect(r.status).toBe(413);
+    expect((await call(`${t.url}/client/v4/accounts/acme/sources/${source.id}/events?limit=1000`, { token: t.token })).body.result.length).toBe(before);
   });
 
   test('a stale or far-future timestamp → 401 even when signed correctly', async () => {

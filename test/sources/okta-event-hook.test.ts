@@ -136,6 +136,28 @@ describe('Okta event hook source', () => {
     }
   });
 
+  it('answers 204 before the heavy work: scoring waits behind the answer (Okta allows 3 s)', async () => {
+    // Scoring held at a gate: if the hook waited for scoring before answering, this delivery would never be answered.
+    const risk = t.app.risk as { ingest: typeof t.app.risk.ingest };
+    const ingest = risk.ingest;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    risk.ingest = async (...args) => {
+      await gate;
+      return ingest(...args);
+    };
+    try {
+      const { uuid, body } = oneEvent({ eventType: 'user.risk.change', ...targetUser('gated@example.com', '00u9gated'), debugContext: { debugData: { risk: '{level=HIGH}' } } });
+      expect((await deliver(body)).status).toBe(204);
+      expect((await events()).find((e) => e.event_id === uuid)?.outcome).toBe('received');
+      release();
+      expect(await outcomeOf(uuid)).toMatch(/^scored: okta_session_hijack/);
+    } finally {
+      release();
+      risk.ingest = ingest;
+    }
+  });
+
   it('a wrong or missing Authorization is 401 without detail, and counted', async () => {
     for (const auth of ['wrong', null, `${source.secret}x`]) {
       const r = await deliver(fixture('threat-detected.json'), auth);

@@ -165,6 +165,7 @@ describe('SentinelOne webhook source', () => {
       expect(r.text).not.toMatch(/secret|header|mismatch|x-webhook/i);
     }
     expect((await events()).length).toBe(before);
+    expect((await call(`${t.url}/metrics`)).text).toMatch(/riskwire_source_auth_failures_total\{type="sentinelone"\} ([5-9]|\d\d+)/);
   });
 
   it('a configured header name is the one read (case-insensitive)', async () => {

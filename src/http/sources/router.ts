@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Principal } from '../../accounts/api-tokens.js';
-import { SEALED_SETTINGS, type SourcesService } from '../../sources/sources-service.js';
+import { visibleSettings, type SourcesService } from '../../sources/sources-service.js';
 import type { Source } from '../../storage/source-ports.js';
 import { sendResult } from '../cloudflare/envelope.js';
 import { requireScope } from '../middleware/authenticate.js';
@@ -20,11 +20,8 @@ const UpdateBody = z.object({ name: z.string().trim().min(1).max(200).optional()
 const EventsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 /** A source as the API shows it: credential settings only as "set", never their values. */
-const present = (s: Source, webhookUrl: string) => {
-  const { [SEALED_SETTINGS]: sealed, ...settings } = s.settings as Record<string, unknown>;
-  for (const key of Object.keys((sealed as Record<string, string> | undefined) ?? {})) settings[key] = 'set';
-  return { id: s.id, type: s.type, name: s.name, settings, webhook_url: webhookUrl, created_at: s.createdAt.toISOString(), updated_at: s.updatedAt.toISOString() };
-};
+const present = (s: Source, webhookUrl: string) =>
+  ({ id: s.id, type: s.type, name: s.name, settings: visibleSettings(s), webhook_url: webhookUrl, created_at: s.createdAt.toISOString(), updated_at: s.updatedAt.toISOString() });
 
 /** Sources API (scope sources:admin) and the GET of the vendor webhook endpoint every source gets. */
 export function sourcesRouter(deps: { sources: SourcesService; guard: RequestHandler[] }): Router {
