@@ -21,6 +21,8 @@ import { outboundUrlPolicy } from './ssf/streams/outbound-url.js';
 import { startPeriodic } from './risk/periodic.js';
 import { startPullConnectors } from './sources/pull-connectors.js';
 import { loadDeclaredStreams } from './config/declarative-streams.js';
+import { loadDeclaredSources } from './config/declarative-sources.js';
+import { applyDeclaredSources } from './sources/apply-declared.js';
 import { applyDeclaredStreams } from './receiver/apply-declared.js';
 import { sourcesService, type SourcesService } from './sources/sources-service.js';
 import { vendorAdapters } from './sources/registry.js';
@@ -58,6 +60,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   const catalog = loadBehaviorCatalog();
   const receiverRules = loadReceiverMappings();
   const declared = loadDeclaredStreams(config.streamsDir);
+  const declaredSources = loadDeclaredSources(config.sourcesDir);
   const adapters = vendorAdapters({ allowPrivateNetwork: config.allowPrivateNetwork });
   const master = resolveMasterKey(config.masterKey, config.dataDir);
   if (master.source === 'file-created') {
@@ -98,6 +101,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
         return r;
       },
     });
+    await applyDeclaredSources(declaredSources, { storage, sources, logger: logger.child('source') });
     const drain = { active: false };
     const listener = createRequestListener({
       config, logger, metrics, accounts, tokens, risk, ssf, receiver, sources, storage, now,

@@ -15,6 +15,7 @@ export interface Config {
   readonly allowPrivateNetwork: boolean;
   /** Absolute path of the declarative stream files' folder, or undefined for the repository's streams/. */
   readonly streamsDir: string | undefined;
+  readonly sourcesDir: string | undefined;
   readonly http: { readonly bodyLimitBytes: number; readonly shutdownGraceMs: number };
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
   readonly ssf: {

@@ -45,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
         : undefined,
     allowPrivateNetwork: e.RISKWIRE_ALLOW_PRIVATE_NETWORK,
     streamsDir: e.RISKWIRE_STREAMS_DIR ? path.resolve(cwd, e.RISKWIRE_STREAMS_DIR) : undefined,
+    sourcesDir: e.RISKWIRE_SOURCES_DIR ? path.resolve(cwd, e.RISKWIRE_SOURCES_DIR) : undefined,
     http: { bodyLimitBytes: e.RISKWIRE_BODY_LIMIT, shutdownGraceMs: e.RISKWIRE_SHUTDOWN_GRACE_MS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     ssf: {

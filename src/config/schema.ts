@@ -83,6 +83,8 @@ export const EnvSchema = z
     RISKWIRE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
     /** Folder of declarative stream files (streams/*.json) applied at start. Default: the repository's streams/. */
     RISKWIRE_STREAMS_DIR: z.string().min(1).optional(),
+    /** Folder of declarative source files (sources/*.json) applied at start. Default: the repository's sources/. */
+    RISKWIRE_SOURCES_DIR: z.string().min(1).optional(),
     /** winston level. Default info. */
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
     /** json (one object per line, for collectors) or pretty (for a terminal). Default json. */

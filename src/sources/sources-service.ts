@@ -138,11 +138,12 @@ export function sourcesService(deps: {
 
   return {
     webhookUrl,
-    async create(accountId: string, input: { type: SourceType; name: string; settings?: unknown }, actor: string) {
+    /** `opts.secret`: the webhook secret a declarative file names (sources/); generated otherwise. */
+    async create(accountId: string, input: { type: SourceType; name: string; settings?: unknown }, actor: string, opts: { secret?: string } = {}) {
       const adapter = adapterOf(input.type);
       const id = randomBytes(12).toString('hex');
       const settings = sealSettings(adapter, { accountId, id }, settingsOf(adapter, input.settings));
-      const secret = `rwsrc_${randomBytes(32).toString('base64url')}`;
+      const secret = opts.secret ?? `rwsrc_${randomBytes(32).toString('base64url')}`;
       const now = deps.now();
       const source: Source = { accountId, id, type: input.type, name: input.name, settings, secretSealed: deps.secrets.seal(secret, secretContext({ accountId, id })), createdAt: now, updatedAt: now };
       await storage.sources.insert(source);
@@ -174,6 +175,24 @@ export function sourcesService(deps: {
       await storage.sources.update(next);
       await audit(accountId, actor, 'source.updated', id, { name: next.name, secret_rotated: Boolean(secret) });
       return { source: next, secret };
+    },
+    /**
+     * A declared source (sources/ files) brought to its declared settings (replaced whole) and
+     * secret; 'unchanged' when it already has them, so a restart writes nothing.
+     */
+    async applyDeclared(s: Source, declared: { settings: Record<string, unknown>; secret: string }): Promise<'updated' | 'unchanged'> {
+      const adapter = adapterOf(s.type);
+      const wanted = settingsOf(adapter, declared.settings);
+      const same = (a: Record<string, unknown>, b: Record<string, unknown>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+      const secretChanged = !safeEqual(deps.secrets.open(s.secretSealed, secretContext(s)).toString('utf8'), declared.secret);
+      if (!secretChanged && same(openSettings(s), wanted)) return 'unchanged';
+      const next: Source = {
+        ...s, settings: sealSettings(adapter, s, wanted), updatedAt: deps.now(),
+        secretSealed: secretChanged ? deps.secrets.seal(declared.secret, secretContext(s)) : s.secretSealed,
+      };
+      await storage.sources.update(next);
+      await audit(s.accountId, 'sources/', 'source.updated', s.id, { name: s.name, secret_rotated: secretChanged, declared: true });
+      return 'updated';
     },
     async delete(accountId: string, id: string, actor: string) {
       if (!(await storage.sources.delete(accountId, id))) throw errors.notFound(`source "${id}" not found`);
