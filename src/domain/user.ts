@@ -2,7 +2,7 @@
  * Identifiers a user can be known by, across sources. Values are stored normalized so that
  * resolution is an exact match: emails and UPNs lowercased (RFC 9493 §3.2.2.1 leaves
  * canonicalization to the recipient; mailbox local parts are case-insensitive in practice),
- * Windows accounts uppercased in the domain part.
+ * Windows accounts (`DOMAIN\user`) lowercased whole, both parts being case-insensitive.
  */
 export const IDENTIFIER_KINDS = ['email', 'iss_sub', 'okta_user_id', 'windows_account', 'upn', 'edr_user', 'opaque'] as const;
 export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];

@@ -40,11 +40,21 @@ export function ingestSignals(deps: {
     const windowMs = decayWindowSeconds === null ? null : decayWindowSeconds * 1000;
     const behaviors = new Map((await deps.behaviors.forIngest(accountId)).map((b) => [b.id, b]));
 
+    // A signal id the account already recorded is a duplicate whatever else it now says (its
+    // behavior since disabled, other user data): nothing more is decided or created for it.
+    const ids = signals.flatMap((s) => (s.id === undefined ? [] : [s.id]));
+    const known = ids.length ? await deps.storage.risk.knownSignals(accountId, ids) : new Map<string, string>();
+
     // Pass 1: decide each signal and resolve its user, keeping the input order.
-    type Slot = { signalId: string; ignored?: string; event?: RiskEvent };
+    type Slot = { signalId: string; ignored?: string; duplicateOf?: string; event?: RiskEvent };
     const slots: Slot[] = [];
     for (const s of signals) {
       const signalId = s.id ?? randomUUID();
+      const duplicateOf = known.get(signalId);
+      if (duplicateOf !== undefined) {
+        slots.push({ signalId, duplicateOf });
+        continue;
+      }
       const behavior = behaviors.get(s.behavior);
       if (!behavior) {
         slots.push({ signalId, ignored: `unknown behavior "${s.behavior}"` });
@@ -77,6 +87,11 @@ export function ingestSignals(deps: {
     const outcomes = events.length ? await deps.storage.risk.recordEvents(events, (state, e) => applyEvent(state, e, windowMs, deps.now())) : [];
     let next = 0;
     for (const slot of slots) {
+      if (slot.duplicateOf !== undefined) {
+        result.duplicates++;
+        result.items.push({ id: slot.signalId, status: 'duplicate', userId: slot.duplicateOf });
+        continue;
+      }
       if (!slot.event) {
         result.ignored++;
         result.items.push({ id: slot.signalId, status: 'ignored', reason: slot.ignored! });

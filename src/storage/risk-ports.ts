@@ -86,6 +86,11 @@ export interface FeedChange extends RiskChange {
 /** Risk events, state transitions, and the durable feed of risk changes. */
 export interface RiskStore {
   /**
+   * Which of these signal ids the account already recorded an event for, each with the user the
+   * event was recorded for (a repeated signal is a duplicate before anything else is decided).
+   */
+  knownSignals(accountId: string, signalIds: readonly string[]): Promise<Map<string, string>>;
+  /**
    * Records the event and applies `transition` to the user's state atomically, writing the change
    * it returns in the same step. Idempotent by (accountId, signalId): a repeat returns
    * `duplicate` and applies nothing. Concurrent calls for one user never lose an update.

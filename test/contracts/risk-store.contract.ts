@@ -124,6 +124,15 @@ export function describeRiskStoreContract(name: string, makeStorage: () => Promi
       expect(await s.risk.dueForDecay(NOW, 1000)).not.toContainEqual({ accountId: a, userId });
     });
 
+    it('knows which signal ids the account recorded, and for which user; another account\'s never count', async () => {
+      const e = anEvent(a, userId);
+      await s.risk.recordEvent(e, score);
+      const other = anAccount().id;
+      expect(await s.risk.knownSignals(a, [e.signalId, 'never-seen'])).toEqual(new Map([[e.signalId, userId]]));
+      expect(await s.risk.knownSignals(other, [e.signalId])).toEqual(new Map());
+      expect(await s.risk.knownSignals(a, [])).toEqual(new Map());
+    });
+
     it('schedules every scored user of the account for a decay check (the window changed), nobody else', async () => {
       const unscored = aUser(a);
       await s.users.create(unscored);

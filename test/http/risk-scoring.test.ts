@@ -71,6 +71,23 @@ describe('risk scoring API', () => {
       expect((await detail(amy)).body.result).toMatchObject({ risk_level: 'medium', name: 'Amy' });
     });
 
+    it('a repeated id is a duplicate before anything else: after its behavior was disabled, or with other user data (no user created)', async () => {
+      const first = await signals([{ id: 'dup-1', behavior: 'high_dlp', user: { email: 'dora@example.com' } }]);
+      const dora = first.body.result.items[0].user_id;
+      await call(`${base}/behaviors`, { method: 'PUT', token: t.token, json: { behaviors: { high_dlp: { enabled: false, risk_level: 'medium' } } } });
+      try {
+        const repeated = await signals([
+          { id: 'dup-1', behavior: 'high_dlp', user: { email: 'dora@example.com' } },
+          { id: 'dup-1', behavior: 'imp_travel', user: { email: 'someone-else@example.com', name: 'Else' } },
+        ]);
+        expect(repeated.body.result).toMatchObject({ accepted: 0, duplicates: 2, ignored: 0 });
+        expect(repeated.body.result.items).toEqual([{ id: 'dup-1', status: 'duplicate', user_id: dora }, { id: 'dup-1', status: 'duplicate', user_id: dora }]);
+        expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'someone-else@example.com' })).toBeNull();
+      } finally {
+        await call(`${base}/behaviors`, { method: 'PUT', token: t.token, json: { behaviors: { high_dlp: { enabled: true, risk_level: 'medium' } } } });
+      }
+    });
+
     it('resolves users by UUID, email (any case) and identifiers, and creates unknown ones with all identifiers', async () => {
       const first = await signals([{ behavior: 'high_dlp', user: { email: 'Bob@Example.com', identifiers: [{ type: 'okta_user_id', value: '00ubob' }, { type: 'iss_sub', iss: 'https://idp.example.com', sub: 'bob-1' }] } }]);
       const bob = first.body.result.items[0].user_id;

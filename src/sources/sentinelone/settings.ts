@@ -29,8 +29,8 @@ const ConsoleUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain, erro
  *   (§5.3's recommendation); default off.
  * - `api_base_url`: the console, e.g. `https://usea1.sentinelone.net`; required with verification.
  * - `api_token`: a Service User API token (`Authorization: ApiToken <token>`, §5.1); required with
- *   verification. It is kept here, in the source's settings, only until the sources pipeline can
- *   seal vendor credentials like the shared secret: see the sentinelone source's report.
+ *   verification. A credential: the sources service seals it at rest (the adapter's
+ *   `secretSettings`) and the API and CLI show it only as "set".
  */
 export const SentinelOneSettings = z.object({
   header_name: HeaderName.default(DEFAULT_HEADER),

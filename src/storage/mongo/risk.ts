@@ -215,6 +215,10 @@ export function mongoRiskStore(db: Db): RiskStore {
       const docs = await events.find({ account_id: accountId, user_id: userId, occurred_at: { $gt: since } }).sort({ occurred_at: 1, _id: 1 }).toArray();
       return docs.map(toEvent);
     },
+    async knownSignals(accountId, signalIds) {
+      const docs = await events.find({ account_id: accountId, signal_id: { $in: [...signalIds] } }).project<{ signal_id: string; user_id: string }>({ signal_id: 1, user_id: 1 }).toArray();
+      return new Map(docs.map((d) => [d.signal_id, d.user_id]));
+    },
     async scheduleDecay(accountId, at) {
       // The version moves too: a transition that read the user before this write retries, so it
       // cannot put back the check time it computed under the old window.

@@ -95,6 +95,9 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
   const due = db.prepare<[number, number], { account_id: string; id: string }>(
     'SELECT account_id, id FROM users WHERE decay_check_at IS NOT NULL AND decay_check_at <= ? ORDER BY decay_check_at LIMIT ?',
   );
+  const known = db.prepare<[string, string], { signal_id: string; user_id: string }>(
+    'SELECT signal_id, user_id FROM risk_events WHERE account_id = ? AND signal_id IN (SELECT value FROM json_each(?))',
+  );
   const schedule = db.prepare('UPDATE users SET decay_check_at = ? WHERE account_id = ? AND risk_rank > 0');
   const pending = db.prepare<[number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE consumed_at IS NULL ORDER BY seq LIMIT ?`);
   const ofUser = db.prepare<[string, string, number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE account_id = ? AND user_id = ? ORDER BY seq LIMIT ?`);
@@ -162,6 +165,9 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
     },
     async eventsSince(accountId, userId, t) {
       return since.all(accountId, userId, t.getTime()).map(toEvent);
+    },
+    async knownSignals(accountId, signalIds) {
+      return new Map(known.all(accountId, JSON.stringify(signalIds)).map((r) => [r.signal_id, r.user_id]));
     },
     async scheduleDecay(accountId, at) {
       return gc.run(() => schedule.run(at.getTime(), accountId).changes);
