@@ -28,6 +28,13 @@ describe('Cloudflare SDK against riskwire', () => {
     expect(r.behaviors.high_dlp).toMatchObject({ enabled: false, risk_level: 'medium' });
     expect(r.behaviors.sentinel_one).toMatchObject({ enabled: false, risk_level: 'medium' });
     expect(Object.values(r.behaviors).every((b) => b.enabled === false)).toBe(true);
+    // The behaviors for the sources riskwire ingests (risk scoring issue), each with a name and description.
+    const ours = [
+      'crowdstrike_detection_high', 'crowdstrike_detection_critical', 'crowdstrike_zta_low', 'crowdstrike_zta_medium',
+      'sentinel_one_suspicious', 'okta_threat_detected', 'okta_session_hijack', 'credential_compromise', 'account_disabled_upstream',
+      'peer_risk_high', 'peer_risk_medium', 'disposable_email_signup', 'leaked_credential_login',
+    ];
+    for (const id of ours) expect([id, r.behaviors[id]]).toEqual([id, { name: expect.any(String), description: expect.any(String), enabled: false, risk_level: expect.stringMatching(/^(low|medium|high)$/) }]);
   });
 
   it('behaviours.update, summary.get, riskScoring.get and riskScoring.reset work end to end', async () => {

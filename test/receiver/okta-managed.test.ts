@@ -78,6 +78,23 @@ describe('SSF receiver, managed mode, with Okta (mocked)', () => {
     const r = await register();
     expect(r.body.result.stream_id).toBe('existing');
     expect(okta.isDone()).toBe(true);
+    // Registering again takes the stream over once more: the older subscription stops being used,
+    // and deleting it does not delete the stream the newer one now uses (no DELETE is sent).
+    const again = nock(OKTA)
+      .get('/.well-known/ssf-configuration').reply(200, wellKnown)
+      .post('/oauth2/v1/token').reply(200, { access_token: 'at', token_type: 'Bearer', expires_in: 3600 })
+      .post('/api/v1/ssf/stream').reply(409)
+      .get('/api/v1/ssf/stream').reply(200, [{ stream_id: 'existing', iss: OKTA, aud: 'a' }])
+      .patch('/api/v1/ssf/stream').reply(200, { stream_id: 'existing', iss: OKTA, aud: 'a', delivery: {} })
+      .post('/api/v1/ssf/stream/verification').reply(204);
+    const newer = await register();
+    expect(again.isDone()).toBe(true);
+    const older = (await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}`, { token: t.token })).body.result;
+    expect(older).toMatchObject({ status: 'error', last_error: expect.stringContaining(`superseded by subscription ${newer.body.result.id}`) });
+    const deleteAtOkta = nock(OKTA).delete('/api/v1/ssf/stream').query(true).reply(204);
+    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}`, { method: 'DELETE', token: t.token })).status).toBe(200);
+    expect(deleteAtOkta.isDone()).toBe(false);
+    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${newer.body.result.id}`, { token: t.token })).body.result.status).toBe('active');
   });
 
   it('a stream answered with a foreign iss is not used: status error, reported, no verification, its pushes refused', async () => {

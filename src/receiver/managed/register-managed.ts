@@ -104,7 +104,8 @@ export async function registerManaged(
     : { method: POLL };
   const body = { delivery, events_requested: input.events_requested ?? [...defaultEvents], description: `riskwire subscription ${id}` };
   let created = await client.call('POST', configurationEndpoint, body);
-  if (created.status === 409) {
+  const tookOver = created.status === 409;
+  if (tookOver) {
     // SSF §8.1.1.1: one stream per receiver at this transmitter — read it and make it ours.
     const list = await client.call('GET', configurationEndpoint);
     const existing = Array.isArray(list.json) ? (list.json[0] as Meta | undefined) : (list.json as Meta | null);
@@ -133,6 +134,15 @@ export async function registerManaged(
     verifiedAt: null, lastEventAt: null, createdAt: deps.now(),
   };
   await deps.storage.subscriptions.insert(sub);
+  if (tookOver) {
+    // The transmitter's one stream for this client now serves this subscription: an older one
+    // on the same stream stops being used, so deleting it later cannot delete this stream.
+    for (const old of await deps.storage.subscriptions.list(accountId)) {
+      if (old.id !== id && old.status === 'active' && old.issuer === issuer && old.streamId === streamId) {
+        await deps.storage.subscriptions.update({ ...old, status: 'error', lastError: `superseded by subscription ${id}, which took over stream ${streamId}` });
+      }
+    }
+  }
   if (!issOk || !managed.verificationEndpoint) return sub;
   const v = await client.call('POST', managed.verificationEndpoint, { stream_id: streamId, state });
   if (v.status !== 204 && v.status !== 200) {
