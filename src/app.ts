@@ -116,7 +116,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
         resolve();
       });
     });
-    const workers = risk.startWorkers();
+    const workers = risk.startWorkers({ recoveryAgeMs: config.risk.recoveryAgeMs });
     const transmitter = ssf.startWorkers();
     const inbound = startPeriodic('received SET recovery', 30_000, () => receiver.recover(), logger.child('receive'));
     const poller = startPeriodic('SSF poll client', 1000, () => receiver.pollOnce(), logger.child('receive'));

@@ -17,6 +17,8 @@ export interface Config {
   readonly streamsDir: string | undefined;
   readonly sourcesDir: string | undefined;
   readonly http: { readonly bodyLimitBytes: number; readonly shutdownGraceMs: number };
+  /** Age (ms) after which an event recorded but not applied is finished by recovery (RISKWIRE_RISK_RECOVERY_AGE_SECONDS). */
+  readonly risk: { readonly recoveryAgeMs: number };
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
   readonly ssf: {
     readonly keyPrepublishSeconds: number;

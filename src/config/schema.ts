@@ -81,6 +81,12 @@ export const EnvSchema = z
     RISKWIRE_PUSH_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
     /** Push attempts in flight at once per instance. Default 32. */
     RISKWIRE_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+    /**
+     * MongoDB: how old an event recorded but not yet applied to its user must be before the
+     * recovery pass (of any instance) applies it. Raise it when one request's events can take
+     * longer to apply (very large batches on a slow store). Default 10.
+     */
+    RISKWIRE_RISK_RECOVERY_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
     /** Folder of declarative stream files (streams/*.json) applied at start. Default: the repository's streams/. */
     RISKWIRE_STREAMS_DIR: z.string().min(1).optional(),
     /** Folder of declarative source files (sources/*.json) applied at start. Default: the repository's sources/. */

@@ -15,7 +15,7 @@ export interface RiskServices {
   readonly ingest: IngestSignals;
   readonly settings: AccountSettingsCache;
   /** Starts the decay scheduler and the crash-recovery sweep; stop them on shutdown. */
-  startWorkers(opts?: { decayIntervalMs?: number; recoveryIntervalMs?: number }): Periodic;
+  startWorkers(opts?: { decayIntervalMs?: number; recoveryIntervalMs?: number; recoveryAgeMs?: number }): Periodic;
 }
 
 export function riskServices(deps: { storage: Storage; catalog: readonly CatalogBehavior[]; now: Clock; logger: Logger }): RiskServices {
@@ -32,7 +32,7 @@ export function riskServices(deps: { storage: Storage; catalog: readonly Catalog
       // Finishes events a crash left recorded but unapplied (MongoDB; a no-op on SQLite). The
       // decay window is the last one this process saw for the account.
       const recovery = startPeriodic('risk recovery', opts.recoveryIntervalMs ?? 30_000, () =>
-        deps.storage.risk.recover(new Date(deps.now().getTime() - 10_000), (s, e) => {
+        deps.storage.risk.recover(new Date(deps.now().getTime() - (opts.recoveryAgeMs ?? 10_000)), (s, e) => {
           const w = settings.peek(e.accountId)?.decayWindowSeconds ?? null;
           return applyEvent(s, e, w === null ? null : w * 1000, deps.now());
         }), logger);

@@ -62,7 +62,12 @@ async function startPair(rxUrl: string, extraEnv: Record<string, string>) {
   const token = `boot-${randomBytes(20).toString('hex')}`;
   const env = {
     MONGODB_URI: dbUri, RISKWIRE_MASTER_KEY: randomBytes(32).toString('hex'), RISKWIRE_BOOTSTRAP_ACCOUNT: 'acme', RISKWIRE_BOOTSTRAP_TOKEN: token,
-    RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', RISKWIRE_PUSH_TIMEOUT_MS: '1000', RISKWIRE_PUSH_BACKOFF_BASE_MS: '50', ...extraEnv,
+    RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', RISKWIRE_PUSH_TIMEOUT_MS: '1000', RISKWIRE_PUSH_BACKOFF_BASE_MS: '50',
+    // Ten 30-signal batches at once can leave events unapplied for over 10 s on a loaded machine;
+    // the other instance's risk recovery would then apply them too. Safe on MongoDB (compare-and-set),
+    // not on FerretDB, which rewrites whole documents: an extra level change, an extra SET.
+    RISKWIRE_RISK_RECOVERY_AGE_SECONDS: '600',
+    ...extraEnv,
   };
   const servers: ServerProcess[] = [];
   const cleanup = async () => {
