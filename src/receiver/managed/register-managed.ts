@@ -34,6 +34,19 @@ export function wellKnownOf(issuer: string): string {
 type Meta = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
 
+/** A metadata document (a JSON object, 200); anything else is a 400 saying `what` at `url` could not be read. */
+async function readMetadata(url: string, deps: { fetch: GuardedFetch }, what: string): Promise<Meta> {
+  try {
+    const res = await deps.fetch(url, { headers: { accept: 'application/json' } });
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    const meta = (await res.json()) as unknown;
+    if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new Error('not a JSON object');
+    return meta as Meta;
+  } catch (err) {
+    throw errors.badRequest(`${what} at ${url} could not be read: ${(err as Error).message}`);
+  }
+}
+
 /** RFC 8414 §3.1: `/.well-known/oauth-authorization-server` inserted between host and path. */
 const oauthMetadataOf = (issuer: string) => wellKnownOf(issuer).replace('/.well-known/ssf-configuration', '/.well-known/oauth-authorization-server');
 
@@ -43,14 +56,8 @@ const oauthMetadataOf = (issuer: string) => wellKnownOf(issuer).replace('/.well-
  */
 async function discoverTokenEndpoint(issuer: string, deps: { fetch: GuardedFetch; outboundUrls: OutboundUrlPolicy }): Promise<string> {
   const url = oauthMetadataOf(issuer);
-  let meta: Meta;
-  try {
-    const res = await deps.fetch(url, { headers: { accept: 'application/json' } });
-    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-    meta = (await res.json()) as Meta;
-  } catch (err) {
-    throw errors.badRequest(`auth.token_endpoint was not given and the authorization server metadata at ${url} could not be read: ${(err as Error).message}`);
-  }
+  await deps.outboundUrls.check(url, 'issuer');
+  const meta = await readMetadata(url, deps, 'auth.token_endpoint was not given and the authorization server metadata');
   const tokenEndpoint = str(meta.token_endpoint);
   if (meta.issuer !== issuer || !tokenEndpoint) throw errors.badRequest(`auth.token_endpoint was not given and the metadata at ${url} names no token_endpoint for issuer ${issuer}`);
   await deps.outboundUrls.check(tokenEndpoint, 'token_endpoint');
@@ -72,14 +79,7 @@ export async function registerManaged(
   if (!input.issuer && !input.well_known_url) throw errors.badRequest('issuer or well_known_url is required');
   const wellKnown = input.well_known_url ?? wellKnownOf(input.issuer!);
   await deps.outboundUrls.check(wellKnown, input.well_known_url ? 'well_known_url' : 'issuer');
-  let meta: Meta;
-  try {
-    const res = await deps.fetch(wellKnown, { headers: { accept: 'application/json' } });
-    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-    meta = (await res.json()) as Meta;
-  } catch (err) {
-    throw errors.badRequest(`the transmitter configuration at ${wellKnown} could not be read: ${(err as Error).message}`);
-  }
+  const meta = await readMetadata(wellKnown, deps, 'the transmitter configuration');
   const issuer = str(meta.issuer);
   // SSF §7.2.4: the issuer must be identical to the one the configuration was looked up for —
   // the issuer given, character for character; or, given only the well-known URL, the issuer
