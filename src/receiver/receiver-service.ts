@@ -35,7 +35,8 @@ export function receiverService(deps: {
   /** Event types a managed subscription requests by default: what the mappings understand. */
   const defaultEvents = [...new Set(deps.rules.map((r) => r.event))];
   /** Per managed poll subscription: what to acknowledge or report next round, and back-off. */
-  const polls = new Map<string, { acks: string[]; errs: Record<string, { err: string; description: string }>; backoffUntil: number; failures: number }>();
+  type PollState = { acks: string[]; errs: Record<string, { err: string; description: string }>; backoffUntil: number; failures: number };
+  const polls = new Map<string, PollState>();
   /**
    * One management client per managed subscription, kept while its sealed credentials stay the
    * same: the client holds the access token until it expires (or a 401 invalid_token), so the
@@ -72,7 +73,6 @@ export function receiverService(deps: {
    * invalid SETs in setErrs (with Content-Language), stores new ones before they are
    * acknowledged in the next round, then processes them in order. Returns how many SETs came.
    */
-  type PollState = { acks: string[]; errs: Record<string, { err: string; description: string }>; backoffUntil: number; failures: number };
   const pollSubscription = async (sub: Subscription, endpoint: string, state: PollState, key: string, failed: (why: string) => Promise<void>): Promise<number> => {
     const body: Record<string, unknown> = { maxEvents: 100, returnImmediately: true };
     if (state.acks.length) body.ack = state.acks;
