@@ -81,7 +81,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
           config, storage, secrets: createSecretBox(master.key), now: systemClock, logger, jwks: jwksCache({ allowPrivateNetwork: config.allowPrivateNetwork }),
           outboundUrls: outboundUrlPolicy({ allowPrivateNetwork: config.allowPrivateNetwork }), rules: loadReceiverMappings(), ingest: risk.ingest,
         });
-        await transmittersCommand(args, { receiver, io });
+        await transmittersCommand(args, { receiver, io, env });
         break;
       }
       case 'sources': {

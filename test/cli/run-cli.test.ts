@@ -212,3 +212,38 @@ describe('CLI: sources', () => {
     }
   });
 });
+
+describe('CLI: managed transmitters', () => {
+  it('registers a managed subscription with credentials read from the environment variable it names, never from the command line', async () => {
+    const net = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = s.address() as import('node:net').AddressInfo;
+        s.close(() => resolve(p));
+      });
+    });
+    const tx = await startTestApp({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' });
+    const rx = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' });
+    try {
+      const client = (await call(`${tx.url}/client/v4/accounts/acme/ssf/receivers`, { method: 'POST', token: tx.token, json: { name: 'cli' } })).body.result;
+      const env = { DATA_DIR: rx.dataDir, RISKWIRE_MASTER_KEY: rx.masterKey, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: rx.url };
+      const args = ['transmitters', 'register', '--account', 'acme', '--managed', '--issuer', `${tx.url}/ssf/acme`, '--client-id', client.client_id, '--client-secret-env', 'RW_CLI_TX_SECRET', '--delivery', 'poll', '--event', 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change'];
+      const unset = capture();
+      expect(await runCli(args, env, unset)).toBe(64);
+      expect(unset.stderr.join('\n')).toContain('--client-secret-env names RW_CLI_TX_SECRET, which is not set');
+      const io = capture();
+      expect(await runCli(args, { ...env, RW_CLI_TX_SECRET: client.client_secret }, io)).toBe(0);
+      const [id, status] = io.stdout[0]!.split('\t');
+      expect(status).toBe('active');
+      const sub = await rx.app.storage.subscriptions.get('acme', id!);
+      expect(sub).toMatchObject({ mode: 'managed', issuer: `${tx.url}/ssf/acme`, status: 'active' });
+      const stream = await tx.app.storage.streams.get('acme', sub!.streamId!);
+      expect(stream?.eventsRequested).toEqual(['https://schemas.openid.net/secevent/caep/event-type/risk-level-change']);
+      // The old flag that took the secret itself on the command line is gone.
+      expect(await runCli([...args.slice(0, 9), '--client-secret', client.client_secret], env, capture())).toBe(64);
+    } finally {
+      await rx.close();
+      await tx.close();
+    }
+  });
+});
