@@ -15,6 +15,7 @@ import type { JwksCache } from './jwks-cache.js';
 import { setError, verifySet } from './verify-set.js';
 import { processReceived } from './process-received.js';
 import { registerManaged, clientFor, type RegisterManagedInput } from './managed/register-managed.js';
+import { unprocessableCriticalMember } from './to-signal.js';
 import { guardedFetch } from '../ssf/outbound/guarded-fetch.js';
 import { ServiceError } from '../domain/errors.js';
 
@@ -185,6 +186,14 @@ export function receiverService(deps: {
         accountId, subscriptionId: id, jti, issuer: sub.issuer, eventType: v.eventType, subject: v.subject, claims: v.claims,
         receivedAt: now, state: 'pending', outcome: null,
       };
+      // SSF §3.6: an event naming a critical subject member riskwire cannot process is discarded —
+      // accepted and kept for investigation, never acted on.
+      const critical = sub.managed?.criticalSubjectMembers ?? [];
+      const member = critical.length ? unprocessableCriticalMember(v.subject, critical) : null;
+      if (member) {
+        await storage.receivedSets.insert({ ...record, state: 'processed', outcome: `discarded: critical subject member "${member}" cannot be processed (SSF §3.6)` });
+        return async () => undefined;
+      }
       const stored = await storage.receivedSets.insert(record);
       // last_event_at is informational: written at most once a second per subscription, so a busy
       // stream does not write the subscription on every SET; only that field, never the rest.

@@ -23,6 +23,19 @@ export function subjectUser(subject: Record<string, unknown>): SignalUser | null
   return { email, identifiers: ids.filter((i): i is { kind: 'iss_sub'; iss: string; sub: string } => i.kind === 'iss_sub') };
 }
 
+/** The complex-subject members riskwire processes: the user (see subjectUser). */
+const PROCESSED_MEMBERS: ReadonlySet<string> = new Set(['user']);
+
+/**
+ * SSF §3.6: a member of a complex subject that the transmitter declares critical
+ * (`critical_subject_members`) and riskwire cannot process makes the whole event one to discard.
+ * Returns that member, or null.
+ */
+export function unprocessableCriticalMember(subject: Record<string, unknown>, critical: readonly string[]): string | null {
+  if (subject.format !== 'complex' && subject.format !== undefined) return null;
+  return Object.keys(subject).find((m) => m !== 'format' && critical.includes(m) && !PROCESSED_MEMBERS.has(m)) ?? null;
+}
+
 /** Seconds since the epoch, or milliseconds as Okta sends them: both become a Date. */
 export function eventTime(v: unknown): Date | undefined {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return undefined;

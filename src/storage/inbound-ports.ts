@@ -41,6 +41,8 @@ export interface ManagedTransmitter {
   readonly pollEndpoint: string | null;
   /** SecretBox-sealed JSON `{client_id, client_secret, token_endpoint, scope}` or `{access_token}`. */
   readonly authSealed: string;
+  /** The transmitter's `critical_subject_members` (SSF §3.6, §7.1); absent in subscriptions registered before it was kept. */
+  readonly criticalSubjectMembers?: readonly string[];
 }
 
 export interface SubscriptionStore {

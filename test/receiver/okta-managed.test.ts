@@ -1,6 +1,8 @@
 import nock from 'nock';
 import { useNockForVendorClouds } from '../helpers/nock-vendor-clouds.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { eventually } from '../helpers/eventually.js';
+import { handBuiltTransmitter } from './transmitter.js';
 
 /**
  * Okta as a managed transmitter (vendors reference §3.2). Okta's token and stream management
@@ -53,6 +55,38 @@ describe('SSF receiver, managed mode, with Okta (mocked)', () => {
     // A SET pushed without the secret header is refused (authentication_failed), whatever its signature.
     const pushed = await call(`${t.url}${new URL(r.body.result.push_endpoint).pathname}`, { method: 'POST', body: 'a.b.c', headers: { 'content-type': 'application/secevent+jwt' } });
     expect(pushed.status).toBe(400);
+  });
+
+  it('an event naming a critical subject member riskwire cannot process is discarded (SSF §3.6); without it the event scores', async () => {
+    await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, { method: 'PUT', token: t.token, json: { behaviors: { session_revoked_upstream: { enabled: true, risk_level: 'medium' } } } });
+    const signer = await handBuiltTransmitter(OKTA); // Okta's signing key, stood in for by a key of the test's own
+    try {
+      const jwks = (await (await fetch(signer.jwksUri)).json()) as Record<string, unknown>;
+      let created: Record<string, any> | undefined;
+      const okta = nock(OKTA)
+        .get('/.well-known/ssf-configuration').reply(200, { ...wellKnown, critical_subject_members: ['tenant'] })
+        .post('/oauth2/v1/token').reply(200, { access_token: 'at-c', token_type: 'Bearer', expires_in: 3600 })
+        .post('/api/v1/ssf/stream', (b) => ((created = b as Record<string, any>), true))
+        .reply(201, (_u, b: any) => ({ stream_id: 'okta-critical', iss: OKTA, aud: 'https://riskwire.test/critical', delivery: b.delivery, events_delivered: b.events_requested }))
+        .post('/api/v1/ssf/stream/verification').reply(204)
+        .get('/oauth2/v1/keys').reply(200, jwks);
+      const r = await register();
+      expect(r.status).toBe(201);
+      const push = (subject: Record<string, unknown>) => call(`${t.url}${new URL(r.body.result.push_endpoint).pathname}`, {
+        method: 'POST', headers: { 'content-type': 'application/secevent+jwt', authorization: created!.delivery.authorization_header },
+        body: signer.set({ aud: 'https://riskwire.test/critical', events: { 'https://schemas.openid.net/secevent/caep/event-type/session-revoked': { subject, event_timestamp: Date.now() } } }),
+      });
+      const user = (email: string) => ({ format: 'email', email });
+      expect((await push({ format: 'complex', user: user('kept@example.com'), tenant: { format: 'opaque', id: 'tenant-1' } })).status).toBe(202);
+      expect((await push({ format: 'complex', user: user('scored@example.com') })).status).toBe(202);
+      expect(okta.isDone()).toBe(true);
+      await eventually(async () => (await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'scored@example.com' })) !== null);
+      const sets = (await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}/sets`, { token: t.token })).body.result as Array<{ outcome: string }>;
+      expect(sets.map((x) => x.outcome)).toEqual([expect.stringMatching(/^accepted/), 'discarded: critical subject member "tenant" cannot be processed (SSF §3.6)']);
+      expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'kept@example.com' })).toBeNull();
+    } finally {
+      await signer.close();
+    }
   });
 
   it('renews the access token once when Okta answers 401 invalid_token', async () => {

@@ -122,6 +122,7 @@ export async function registerManaged(
     addSubjectEndpoint: str(meta.add_subject_endpoint), removeSubjectEndpoint: str(meta.remove_subject_endpoint), delivery: input.delivery,
     pollEndpoint: input.delivery === 'poll' ? str((stream.delivery as Meta | undefined)?.endpoint_url) : null,
     authSealed: deps.secrets.seal(JSON.stringify(auth), `${accountId}/subscriptions/${id}/auth`),
+    criticalSubjectMembers: Array.isArray(meta.critical_subject_members) ? meta.critical_subject_members.filter((m): m is string => typeof m === 'string') : [],
   };
   // SSF §8.1.1.1.1: the stream's iss must be the issuer we discovered; otherwise it is not used.
   const issOk = stream.iss === issuer;
