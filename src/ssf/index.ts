@@ -22,6 +22,9 @@ import { createPushMetrics } from './delivery/push-metrics.js';
 import { Counter, Registry } from 'prom-client';
 
 /** The SSF transmitter's services, built once per process. */
+/** Risk changes one fan-out pass takes at most. */
+const FAN_OUT_PAGE = 200;
+
 export function ssfServices(deps: { config: Config; storage: Storage; secrets: SecretBox; masterKey: Buffer; now: Clock; logger: Logger; catalog: readonly CatalogBehavior[]; registry?: Registry }) {
   const { config, storage, now } = deps;
   const logger = deps.logger.child('transmit');
@@ -41,9 +44,11 @@ export function ssfServices(deps: { config: Config; storage: Storage; secrets: S
     outboundUrls: outboundUrlPolicy({ allowPrivateNetwork: config.allowPrivateNetwork }),
     minVerificationIntervalSeconds: config.ssf.minVerificationIntervalSeconds, enqueue, maxStreamsPerReceiver: 100,
   });
-  const fanOut = () => fanOutOnce({ storage, now, issuerOf: issuer, enqueue, catalog: deps.catalog, logger, counters: { oktaSkippedNoEmail } });
+  const fanOut = () => fanOutOnce({ storage, now, issuerOf: issuer, enqueue, catalog: deps.catalog, logger, counters: { oktaSkippedNoEmail } }, FAN_OUT_PAGE);
+  // Another pass only after a full page: changes written meanwhile in this process come with a
+  // kick of their own (one more run), those of other instances with the periodic pass.
   const trigger = coalescingTrigger(async () => {
-    while ((await fanOut()) > 0);
+    while ((await fanOut()) === FAN_OUT_PAGE);
   }, (err) => logger.error('fan-out failed', { error: err }));
 
   return {

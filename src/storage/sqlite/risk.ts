@@ -98,6 +98,8 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
   const known = db.prepare<[string, string], { signal_id: string; user_id: string }>(
     'SELECT signal_id, user_id FROM risk_events WHERE account_id = ? AND signal_id IN (SELECT value FROM json_each(?))',
   );
+  // One id (a webhook event, a pushed SET, a single signal) is the common case: no JSON table.
+  const knownOne = db.prepare<[string, string], { user_id: string }>('SELECT user_id FROM risk_events WHERE account_id = ? AND signal_id = ?');
   const schedule = db.prepare('UPDATE users SET decay_check_at = ? WHERE account_id = ? AND risk_rank > 0');
   const pending = db.prepare<[number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE consumed_at IS NULL ORDER BY seq LIMIT ?`);
   const ofUser = db.prepare<[string, string, number], ChangeRow>(`SELECT ${CHANGE_COLS} FROM risk_changes WHERE account_id = ? AND user_id = ? ORDER BY seq LIMIT ?`);
@@ -167,6 +169,10 @@ export function sqliteRiskStore(db: SqliteDb, gc: GroupCommit): RiskStore {
       return since.all(accountId, userId, t.getTime()).map(toEvent);
     },
     async knownSignals(accountId, signalIds) {
+      if (signalIds.length === 1) {
+        const hit = knownOne.get(accountId, signalIds[0]!);
+        return new Map(hit ? [[signalIds[0]!, hit.user_id]] : []);
+      }
       return new Map(known.all(accountId, JSON.stringify(signalIds)).map((r) => [r.signal_id, r.user_id]));
     },
     async scheduleDecay(accountId, at) {
