@@ -26,7 +26,16 @@ export async function processReceived(
       return;
     }
     const event = ((r.claims.events as Record<string, unknown>)[r.eventType] ?? {}) as Record<string, unknown>;
-    const mapped = toSignal(deps.rules, { issuer: r.issuer, jti: r.jti, eventType: r.eventType, event, subject: r.subject ?? {} });
+    let mapped: ReturnType<typeof toSignal>;
+    try {
+      mapped = toSignal(deps.rules, { issuer: r.issuer, jti: r.jti, eventType: r.eventType, event, subject: r.subject ?? {} });
+    } catch (err) {
+      // Mapping is a pure function of the stored SET: failing once, it fails on every retry.
+      // Recorded as ignored (and logged), not left pending for recovery to retry forever.
+      deps.logger.error('a received SET could not be mapped', { jti: r.jti, error: err });
+      outcomes[at] = `ignored: the event could not be mapped (${(err as Error).message})`;
+      return;
+    }
     if ('ignored' in mapped) {
       outcomes[at] = `ignored: ${mapped.ignored}`;
       return;

@@ -50,8 +50,11 @@ export function toSignal(
   rules: readonly MappingRule[],
   input: { issuer: string; jti: string; eventType: string; event: Record<string, unknown>; subject: Record<string, unknown> },
 ): { signal: RiskSignal } | { ignored: string } {
-  const rule = rules.find((r) => r.event === input.eventType && (r.field === undefined || r.in!.map((x) => x.toLowerCase()).includes(String(input.event[r.field] ?? '').toLowerCase())));
-  if (!rule) return { ignored: `no mapping for ${input.eventType}${'current_level' in input.event ? ` (${String(input.event.current_level)})` : ''}` };
+  // A transmitter's field of another type than the string it should be never matches (and never throws).
+  const text = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : undefined);
+  const rule = rules.find((r) => r.event === input.eventType && (r.field === undefined || r.in!.map((x) => x.toLowerCase()).includes(text(input.event[r.field]) ?? '\u0000')));
+  const level = input.event.current_level;
+  if (!rule) return { ignored: `no mapping for ${input.eventType}${level === undefined ? '' : ` (${typeof level === 'string' ? level : `a ${typeof level}`})`}` };
   const user = subjectUser(input.subject);
   if (!user) return { ignored: 'the subject names no user (email or iss_sub)' };
   return {
