@@ -283,6 +283,33 @@ describe('the Event Streams connector', () => {
     }
   });
 
+  test('an event whose scoring fails every time is skipped after 5 attempts, so the partition does not stall', async () => {
+    const poison = detection(400);
+    const next = detection(401);
+    falcon.feed = [{ offset: 400, line: JSON.stringify(poison) }, { offset: 401, line: JSON.stringify(next) }];
+    const store = t.app.storage.sources;
+    const recordEvent = store.recordEvent;
+    let attempts = 0;
+    store.recordEvent = async (ev) => {
+      if (ev.eventId.includes(String(poison.event.CompositeId))) {
+        attempts++;
+        throw new Error('disk I/O error');
+      }
+      return recordEvent.call(store, ev);
+    };
+    const src = (await createSource(streamSettings())).body.result;
+    const c = connectors();
+    try {
+      expect(await levelOf(next.event.UserName)).toBe('medium');
+      expect(attempts).toBe(5);
+      await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 401);
+    } finally {
+      store.recordEvent = recordEvent;
+      await c.stop();
+      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+    }
+  });
+
   test('wrong client credentials never reach the feed', async () => {
     const src = (await createSource({ ...streamSettings(), stream_client_secret: 'wrong' })).body.result;
     const c = connectors();

@@ -47,6 +47,9 @@ export interface EventStreamsDeps {
  * and the session refresh before its interval ends. Each event is recorded and scored before its
  * offset is saved, so a crash replays at most the events in flight (recording is idempotent).
  */
+/** Reads of one event whose scoring keeps failing before it is skipped (see `stuck`). */
+const MAX_ATTEMPTS = 5;
+
 export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<void> } {
   const abort = new AbortController();
   const { first, max } = deps.backoffMs ?? { first: 1000, max: 60_000 };
@@ -136,6 +139,12 @@ export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<voi
     }
   };
 
+  /**
+   * Attempts at the event each partition is stuck on. An event whose scoring fails for another
+   * reason than being malformed is read again in a new session; one that fails this often in a
+   * row is a poison event, skipped (logged as an error) so the partition does not stall for good.
+   */
+  const stuck = new Map<string, { offset: number; attempts: number }>();
   const handle = async (partition: string, line: Buffer) => {
     if (!line.toString('utf8').trim()) return; // keep-alive newlines
     let offset: number | undefined;
@@ -148,12 +157,21 @@ export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<voi
     try {
       await deps.ingest(line);
     } catch (err) {
-      // Only a malformed event is skipped (it is recorded as rejected). Anything else — the store
+      // A malformed event is skipped (it is recorded as rejected). Anything else — the store
       // failing, say — ends the session before the offset moves, so the event is read again
-      // after reconnecting instead of being lost.
-      if (!(err instanceof ServiceError && err.status === 400)) throw err;
-      deps.logger.warn('skipped a malformed Event Streams event', { partition, offset, error: err });
+      // after reconnecting instead of being lost; up to MAX_ATTEMPTS times.
+      if (!(err instanceof ServiceError && err.status === 400)) {
+        const s = stuck.get(partition);
+        const attempts = offset !== undefined && s?.offset === offset ? s.attempts + 1 : 1;
+        // (Without an offset there is no resuming at it: such an event is skipped at once.)
+        if (offset !== undefined && attempts < MAX_ATTEMPTS) {
+          stuck.set(partition, { offset, attempts });
+          throw err;
+        }
+        deps.logger.error(`skipped an Event Streams event that failed ${attempts} times`, { partition, offset, error: err });
+      } else deps.logger.warn('skipped a malformed Event Streams event', { partition, offset, error: err });
     }
+    stuck.delete(partition);
     if (offset !== undefined) await deps.saveOffset(partition, offset);
   };
 
