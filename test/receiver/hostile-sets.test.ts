@@ -1,5 +1,6 @@
 import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { pathsOf, withValue } from '../helpers/json-paths.js';
 import { handBuiltTransmitter } from './transmitter.js';
 
 /*
@@ -26,19 +27,6 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
 };
 const HOSTILE: unknown[] = [{ toString: 1, valueOf: 1 }, { format: { toString: 1 }, email: [] }, [null, {}], -1e308, null, 'x'.repeat(3000)];
 const LEAK = /at .+\.(js|ts):\d+|node_modules|TypeError|ReferenceError|SqliteError/;
-
-function pathsOf(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
-  if (v === null || typeof v !== 'object') return [];
-  const entries: Array<[string | number, unknown]> = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
-  return entries.flatMap(([k, x]) => [[...at, k], ...pathsOf(x, [...at, k])]);
-}
-function withValue(doc: unknown, p: Array<string | number>, value: unknown): Record<string, unknown> {
-  const copy = structuredClone(doc) as Record<string | number, unknown>;
-  let node = copy;
-  for (const k of p.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
-  node[p.at(-1)!] = value;
-  return copy as Record<string, unknown>;
-}
 
 describe('validly signed SETs with claims of the wrong type', () => {
   let t: TestApp;

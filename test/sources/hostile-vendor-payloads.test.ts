@@ -2,33 +2,21 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { pathsOf, withValue } from '../helpers/json-paths.js';
 
 /*
  * The issue: "nothing a vendor sends can raise an exception that escapes as a 500". Every
  * documented sample payload (test/fixtures/<vendor>/), delivered with valid authentication, with
  * one field at a time replaced by a value of another type — an object that cannot become a
- * string (itself or as a member), an array, a number, null, a long string — must be answered with a success or a client
- * error, never a 5xx and never a stack trace. (The Okta adapter once answered 500 to an object
- * where Okta sends a string; the unauthenticated sweep in test/http could not reach it.)
+ * string (itself or as a member), an array, a number, null, a long string — must be answered
+ * with a success or a client error, never a 5xx and never a stack trace. (The Okta adapter once
+ * answered 500 to an object where Okta sends a string; the unauthenticated sweep in test/http
+ * could not reach it.)
  */
 
 /** Each replaces one field: objects that cannot become a string (also one level down), arrays, a number, null, a long string. */
 const HOSTILE: unknown[] = [{ toString: 1, valueOf: 1 }, { level: { toString: 1 }, a: { toString: 1, valueOf: 1 } }, [null, { a: [] }], -1e308, null, 'x'.repeat(5000)];
 const LEAK = /at .+\.(js|ts):\d+|node_modules|TypeError|ReferenceError|SqliteError/;
-
-/** Every path into a JSON value (objects and arrays included, the root excluded). */
-function pathsOf(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
-  if (v === null || typeof v !== 'object') return [];
-  const entries: Array<[string | number, unknown]> = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
-  return entries.flatMap(([k, x]) => [[...at, k], ...pathsOf(x, [...at, k])]);
-}
-function withValue(doc: unknown, p: Array<string | number>, value: unknown): unknown {
-  const copy = structuredClone(doc) as Record<string | number, unknown>;
-  let node = copy;
-  for (const k of p.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
-  node[p.at(-1)!] = value;
-  return copy;
-}
 
 describe('vendor payloads with fields of the wrong type, authenticated', () => {
   let t: TestApp;
