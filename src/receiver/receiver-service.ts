@@ -221,7 +221,7 @@ export function receiverService(deps: {
             state.failures++;
             state.backoffUntil = Date.now() + Math.min(60_000, 1000 * 2 ** state.failures);
             polls.set(key, state);
-            if (sub.lastError !== why) await storage.subscriptions.update({ ...sub, lastError: why });
+            if (sub.lastError !== why) await storage.subscriptions.setLastError(sub.accountId, sub.id, why);
           };
           try {
             if (!sub.managed.pollEndpoint) {

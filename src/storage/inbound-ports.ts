@@ -59,6 +59,8 @@ export interface SubscriptionStore {
   consumeState(accountId: string, id: string, state: string, at: Date): Promise<boolean>;
   /** Moves `last_event_at` forward to `at` (never back). Touches no other field. */
   touchLastEvent(accountId: string, id: string, at: Date): Promise<void>;
+  /** Sets `last_error` (null clears it). Touches no other field. */
+  setLastError(accountId: string, id: string, lastError: string | null): Promise<void>;
   delete(accountId: string, id: string): Promise<boolean>;
 }
 

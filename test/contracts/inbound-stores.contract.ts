@@ -37,7 +37,7 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       await expect(s.subscriptions.update(updated)).resolves.toBe(false);
     });
 
-    it('subscriptions: a verification state is consumed once, and last_event_at only moves forward — each touching nothing else', async () => {
+    it('subscriptions: a verification state is consumed once, last_event_at only moves forward, last_error is set — each touching nothing else', async () => {
       const x = sub({ pendingStates: ['s1', 's2'] });
       await s.subscriptions.insert(x);
       const t1 = at('2026-02-01T00:00:00.000Z');
@@ -50,6 +50,11 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       await s.subscriptions.touchLastEvent(a, x.id, at('2026-02-01T12:00:00.000Z')); // older: ignored
       await s.subscriptions.touchLastEvent(anAccount().id, x.id, at('2026-02-03T00:00:00.000Z'));
       await expect(s.subscriptions.get(a, x.id)).resolves.toEqual({ ...x, pendingStates: ['s2'], verifiedAt: t1, lastEventAt: at('2026-02-02T00:00:00.000Z') });
+      await s.subscriptions.setLastError(a, x.id, 'poll answered HTTP 503');
+      await s.subscriptions.setLastError(anAccount().id, x.id, 'not this one');
+      await expect(s.subscriptions.get(a, x.id)).resolves.toEqual({ ...x, pendingStates: ['s2'], verifiedAt: t1, lastEventAt: at('2026-02-02T00:00:00.000Z'), lastError: 'poll answered HTTP 503' });
+      await s.subscriptions.setLastError(a, x.id, null);
+      expect((await s.subscriptions.get(a, x.id))?.lastError).toBeNull();
       // (Run at the same moment, the two also keep each other's field on SQLite and MongoDB; not
       // asserted here because FerretDB, which CI runs this contract on, rewrites whole documents.)
     });

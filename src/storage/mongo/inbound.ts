@@ -53,6 +53,9 @@ export function mongoSubscriptionStore(db: Db): SubscriptionStore {
       // One document update: matched only while the state is still pending.
       return (await col.updateOne({ _id: `${accountId}:${id}`, pending_states: state }, { $pull: { pending_states: state }, $set: { verified_at: at } })).matchedCount === 1;
     },
+    async setLastError(accountId, id, error) {
+      await col.updateOne({ _id: `${accountId}:${id}` }, { $set: { last_error: error } });
+    },
     async touchLastEvent(accountId, id, at) {
       await col.updateOne({ _id: `${accountId}:${id}`, $or: [{ last_event_at: null }, { last_event_at: { $lt: at } }] }, { $set: { last_event_at: at } });
     },

@@ -30,6 +30,7 @@ export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): Subscrip
   const del = db.prepare('DELETE FROM subscriptions WHERE account_id = ? AND id = ?');
   const states = db.prepare<[string, string], { pending_states: string }>('SELECT pending_states FROM subscriptions WHERE account_id = ? AND id = ?');
   const consume = db.prepare('UPDATE subscriptions SET pending_states = ?, verified_at = ? WHERE account_id = ? AND id = ?');
+  const lastError = db.prepare('UPDATE subscriptions SET last_error = ? WHERE account_id = ? AND id = ?');
   const touch = db.prepare('UPDATE subscriptions SET last_event_at = ? WHERE account_id = ? AND id = ? AND (last_event_at IS NULL OR last_event_at < ?)');
   return {
     async insert(s) {
@@ -61,6 +62,9 @@ export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): Subscrip
     },
     async touchLastEvent(accountId, id, at) {
       await gc.run(() => touch.run(at.getTime(), accountId, id, at.getTime()));
+    },
+    async setLastError(accountId, id, error) {
+      await gc.run(() => lastError.run(error, accountId, id));
     },
   };
 }
