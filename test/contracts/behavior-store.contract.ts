@@ -38,6 +38,9 @@ export function describeBehaviorStoreContract(name: string, makeStorage: () => P
       ], at('2026-01-02T00:00:00.000Z'));
       expect(missing).toEqual(['nope']);
       expect((await s.behaviors.get(a, 'imp_travel'))?.enabled).toBe(false);
+      // No change at all (Cloudflare's PUT with an empty map) is valid and changes nothing.
+      await expect(s.behaviors.update(a, [], at('2026-01-03T00:00:00.000Z'))).resolves.toEqual([]);
+      expect((await s.behaviors.get(a, 'imp_travel'))?.updatedAt).toEqual(at('2026-01-01T00:00:00.000Z'));
     });
 
     it('is scoped to the account', async () => {

@@ -71,6 +71,11 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       await expect(s.receivedSets.has(a, 'sub1', 'j9')).resolves.toBe(false);
       await expect(s.receivedSets.has(a, 'sub3', 'j1')).resolves.toBe(false);
       await expect(s.receivedSets.has(anAccount().id, 'sub1', 'j1')).resolves.toBe(false);
+      // Claims and subjects are kept as sent, field names a document store refuses included.
+      const odd = { ...r('j3', 3), subscriptionId: 'sub-odd', subject: { format: 'complex', $gt: { 'a.b': 1 } }, claims: { jti: 'j3', events: { 'https://x.example/e': { $where: 'x' } } } };
+      await s.receivedSets.insert(odd);
+      expect(await s.receivedSets.list(a, 'sub-odd', 10)).toEqual([odd]);
+      await s.receivedSets.markProcessed(a, 'sub-odd', 'j3', 'ignored: test');
       await s.receivedSets.insert(r('j2', 2));
       const mine = (await s.receivedSets.pending(100)).filter((x) => x.accountId === a && x.subscriptionId === 'sub1');
       expect(mine.map((x) => x.jti)).toEqual(['j1', 'j2']);

@@ -124,6 +124,12 @@ export function describeRiskStoreContract(name: string, makeStorage: () => Promi
       expect(await s.risk.dueForDecay(NOW, 1000)).not.toContainEqual({ accountId: a, userId });
     });
 
+    it('keeps details whose field names a document store refuses ($, dots) as sent', async () => {
+      const e = anEvent(a, userId, { details: { $gt: 1, 'a.b': { $where: 'x' }, list: [{ '$ref': 'y' }] } });
+      await s.risk.recordEvent(e, score);
+      expect((await s.risk.listEvents(a, userId, { page: 1, perPage: 10, orderBy: 'timestamp', direction: 'desc' })).events).toEqual([e]);
+    });
+
     it('knows which signal ids the account recorded, and for which user; another account\'s never count', async () => {
       const e = anEvent(a, userId);
       await s.risk.recordEvent(e, score);

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { call } from '../helpers/test-app.js';
 import type { TestApp } from '../helpers/test-app.js';
 import { ACCOUNT, createReceiver, createStream, startSsfApp } from '../ssf/helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 /*
  * Every route the server has, taken from the express app itself (a route added later is swept
@@ -58,6 +59,7 @@ const BODIES: Array<{ name: string; body: string; headers: Record<string, string
   { name: 'every field a number', body: wrongTypes(-1e308), headers: JSON_TYPE },
   { name: 'every field an array of nulls', body: wrongTypes([null, null]), headers: JSON_TYPE },
   { name: 'every field a long string', body: wrongTypes('\u0000<script>'.repeat(500)), headers: JSON_TYPE },
+  { name: 'keys MongoDB refuses ($, dots)', body: JSON.stringify({ ...JSON.parse(wrongTypes({ $gt: 1, 'a.b': { $where: 'x' } })), signals: [{ behavior: 'imp_travel', user: { email: 'dollar@example.com' }, details: { $gt: 1, 'a.b': 2, nested: { $where: 'x' } } }] }), headers: JSON_TYPE },
   { name: 'prototype-pollution keys', body: '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}, "signals": [{"__proto__": {"polluted": true}}]}', headers: JSON_TYPE },
   { name: 'deep nesting', body: `${'['.repeat(5000)}${']'.repeat(5000)}`, headers: JSON_TYPE },
   { name: 'a form body', body: 'grant_type=client_credentials&scope=%ZZ', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
@@ -69,12 +71,12 @@ const BODIES: Array<{ name: string; body: string; headers: Record<string, string
 /** A stack trace or an internal error name in a response body. */
 const LEAK = /at .+\.(js|ts):\d+|node_modules|TypeError|ReferenceError|SqliteError|MongoServerError/;
 
-describe('hostile input on every route', () => {
+describe.each(testStores())('hostile input on every route ($name)', (store) => {
   let t: TestApp;
   let ids: Record<string, string>;
   let receiverToken: string;
   beforeAll(async () => {
-    t = await startSsfApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' });
+    t = await startSsfApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', ...store.env() });
     const api = `${t.url}/client/v4/accounts/${ACCOUNT}`;
     const token = await call(`${api}/tokens`, { method: 'POST', token: t.token, json: { name: 'sweep', scopes: ['risk:read'] } });
     const source = await call(`${api}/sources`, { method: 'POST', token: t.token, json: { type: 'crowdstrike', name: 'falcon' } });
@@ -91,7 +93,10 @@ describe('hostile input on every route', () => {
       behavior_id: 'imp_travel', integration_id: 'int_nonexistent', reference_id: 'ref_nonexistent',
     };
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const routes = expressRoutes();
 

@@ -1,6 +1,7 @@
 import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { pathsOf, withValue } from '../helpers/json-paths.js';
+import { testStores } from '../helpers/stores.js';
 import { handBuiltTransmitter } from './transmitter.js';
 
 /*
@@ -25,15 +26,15 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   },
   'RISC account-disabled, complex': { aud: AUD, sub_id: { format: 'complex', user: { format: 'email', email: 'c@example.com' } }, events: { [`${RISC}account-disabled`]: { reason: 'hijacking' } } },
 };
-const HOSTILE: unknown[] = [{ toString: 1, valueOf: 1 }, { format: { toString: 1 }, email: [] }, [null, {}], -1e308, null, 'x'.repeat(3000)];
+const HOSTILE: unknown[] = [{ toString: 1, valueOf: 1 }, { format: { toString: 1 }, email: [] }, [null, {}], -1e308, null, 'x'.repeat(3000), { $gt: 1, 'a.b': { $where: 'x' } }];
 const LEAK = /at .+\.(js|ts):\d+|node_modules|TypeError|ReferenceError|SqliteError/;
 
-describe('validly signed SETs with claims of the wrong type', () => {
+describe.each(testStores())('validly signed SETs with claims of the wrong type ($name)', (store) => {
   let t: TestApp;
   let tx: Awaited<ReturnType<typeof handBuiltTransmitter>>;
   let sub: { id: string; push_endpoint: string };
   beforeAll(async () => {
-    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
+    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test', ...store.env() });
     tx = await handBuiltTransmitter();
     sub = (await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, { method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: AUD } })).body.result;
     const behaviors = Object.fromEntries(['session_revoked_upstream', 'credential_revoked', 'peer_risk_high', 'account_disabled_upstream'].map((b) => [b, { enabled: true, risk_level: 'high' }]));
@@ -42,6 +43,7 @@ describe('validly signed SETs with claims of the wrong type', () => {
   afterAll(async () => {
     await tx.close();
     await t.close();
+    await store.cleanup();
   });
 
   const push = (jws: string) => call(`${t.url}${new URL(sub.push_endpoint).pathname}`, { method: 'POST', body: jws, headers: { 'content-type': 'application/secevent+jwt' } });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { pathsOf, withValue } from '../helpers/json-paths.js';
+import { testStores } from '../helpers/stores.js';
 
 /*
  * The issue: "nothing a vendor sends can raise an exception that escapes as a 500". Every
@@ -14,15 +15,18 @@ import { pathsOf, withValue } from '../helpers/json-paths.js';
  * could not reach it.)
  */
 
-/** Each replaces one field: objects that cannot become a string (also one level down), arrays, a number, null, a long string. */
-const HOSTILE: unknown[] = [{ toString: 1, valueOf: 1 }, { level: { toString: 1 }, a: { toString: 1, valueOf: 1 } }, [null, { a: [] }], -1e308, null, 'x'.repeat(5000)];
+/** Each replaces one field: objects that cannot become a string (also one level down), arrays, a number, null, a long string, `$` and dotted names. */
+const HOSTILE: unknown[] = [
+  { toString: 1, valueOf: 1 }, { level: { toString: 1 }, a: { toString: 1, valueOf: 1 } }, [null, { a: [] }], -1e308, null, 'x'.repeat(5000),
+  { $gt: 1, 'a.b': { $where: 'x' } }, // field names MongoDB refuses in places
+];
 const LEAK = /at .+\.(js|ts):\d+|node_modules|TypeError|ReferenceError|SqliteError/;
 
-describe('vendor payloads with fields of the wrong type, authenticated', () => {
+describe.each(testStores())('vendor payloads with fields of the wrong type, authenticated ($name)', (store) => {
   let t: TestApp;
   const sources: Record<string, { id: string; secret: string }> = {};
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp(store.env());
     const behaviors = Object.fromEntries([
       'crowdstrike_detection_high', 'crowdstrike_detection_critical', 'crowdstrike_zta_low', 'crowdstrike_zta_medium',
       'sentinel_one', 'sentinel_one_suspicious', 'okta_threat_detected', 'okta_session_hijack',
@@ -32,7 +36,10 @@ describe('vendor payloads with fields of the wrong type, authenticated', () => {
       sources[type] = (await call(`${t.url}/client/v4/accounts/acme/sources`, { method: 'POST', token: t.token, json: { type, name: type } })).body.result;
     }
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const deliver = (type: string, body: string) => {
     const s = sources[type]!;

@@ -63,6 +63,8 @@ export function mongoBehaviorStore(db: Db): BehaviorStore {
       return d ? toBehavior(d) : null;
     },
     async update(accountId, changes, at) {
+      // An empty change set is valid (Cloudflare's PUT with `behaviors: {}`); the driver refuses an empty bulk write.
+      if (!changes.length) return [];
       // All-or-nothing without transactions: check every id first, then write. A custom behavior
       // deleted in between is simply not updated (it no longer exists).
       const ids = changes.map((c) => c.id);

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import type { ReceivedSet, ReceivedSetStore, Subscription, SubscriptionStore } from '../inbound-ports.js';
 import { isDuplicateKey } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { readJson, storedJson } from './free-form.js';
 
 const nullable = <T>(v: T | undefined | null): T | null => (v === undefined ? null : v);
 
@@ -64,11 +65,12 @@ export function mongoSubscriptionStore(db: Db): SubscriptionStore {
 
 interface SetDoc {
   _id: string; seq: number; account_id: string; subscription_id: string; jti: string; issuer: string; event_type: string;
-  subject: Record<string, unknown> | null; claims: Record<string, unknown>; received_at: Date; state: ReceivedSet['state']; outcome: string | null;
+  /** JSON text (free-form.ts); objects in documents written before. */
+  subject: string | Record<string, unknown> | null; claims: string | Record<string, unknown>; received_at: Date; state: ReceivedSet['state']; outcome: string | null;
 }
 const toSet = (d: SetDoc): ReceivedSet => ({
-  accountId: d.account_id, subscriptionId: d.subscription_id, jti: d.jti, issuer: d.issuer, eventType: d.event_type, subject: nullable(d.subject),
-  claims: d.claims, receivedAt: d.received_at, state: d.state, outcome: nullable(d.outcome),
+  accountId: d.account_id, subscriptionId: d.subscription_id, jti: d.jti, issuer: d.issuer, eventType: d.event_type, subject: d.subject === null || d.subject === undefined ? null : readJson(d.subject),
+  claims: readJson(d.claims), receivedAt: d.received_at, state: d.state, outcome: nullable(d.outcome),
 });
 
 /** ReceivedSetStore on MongoDB: keyed by (account, subscription, jti). */
@@ -83,7 +85,7 @@ export function mongoReceivedSetStore(db: Db): ReceivedSetStore {
       try {
         await col.insertOne({
           _id: key(r.accountId, r.subscriptionId, r.jti), seq: await nextSeq(), account_id: r.accountId, subscription_id: r.subscriptionId, jti: r.jti,
-          issuer: r.issuer, event_type: r.eventType, subject: r.subject ? { ...r.subject } : null, claims: { ...r.claims }, received_at: r.receivedAt,
+          issuer: r.issuer, event_type: r.eventType, subject: r.subject ? storedJson(r.subject) : null, claims: storedJson(r.claims), received_at: r.receivedAt,
           state: r.state, outcome: r.outcome,
         });
         return true;

@@ -7,6 +7,7 @@ import { isDuplicateKey } from './errors.js';
 import { toUserSummary, userKey, type PendingChangeDoc, type UserDoc } from './users.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { monotonicSequence } from './sequence.js';
+import { readJson, storedJson } from './free-form.js';
 
 interface EventDoc {
   _id: string;
@@ -19,7 +20,8 @@ interface EventDoc {
   received_at: Date;
   source: string;
   signal_id: string;
-  details: Record<string, unknown>;
+  /** JSON text (free-form.ts); an object in documents written before. */
+  details: string | Record<string, unknown>;
   /** False until the event's transition reached the user document (crash recovery). */
   applied: boolean;
 }
@@ -48,7 +50,7 @@ const toEvent = (d: EventDoc): RiskEvent => ({
   receivedAt: d.received_at,
   source: d.source,
   signalId: d.signal_id,
-  details: d.details ?? {},
+  details: readJson(d.details ?? {}),
 });
 
 const toFeed = (d: ChangeDoc): FeedChange => ({
@@ -184,7 +186,7 @@ export function mongoRiskStore(db: Db): RiskStore {
         await events.insertOne({
           _id: e.id, account_id: e.accountId, user_id: e.userId, behavior_id: e.behaviorId, behavior_name: e.behaviorName,
           risk_rank: levelRank(e.riskLevel), occurred_at: e.occurredAt, received_at: e.receivedAt, source: e.source,
-          signal_id: e.signalId, details: { ...e.details }, applied: false,
+          signal_id: e.signalId, details: storedJson(e.details), applied: false,
         });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;

@@ -2,12 +2,13 @@ import type { Db } from 'mongodb';
 import type { Source, SourceEvent, SourceStore } from '../source-ports.js';
 import { isDuplicateKey } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { readJson, storedJson } from './free-form.js';
 
 interface Doc { _id: string; account_id: string; id: string; type: Source['type']; name: string; settings: Record<string, unknown>; secret_sealed: string; created_at: Date; updated_at: Date }
 interface EventDoc {
   _id: string; seq: number; account_id: string; source_id: string; event_id: string; kind: string; received_at: Date; outcome: string;
   /** Kept until scored (SourceEvent.signal); `unscored` marks them for an indexed recovery scan. */
-  signal?: Record<string, unknown>; unscored?: true;
+  signal?: string | Record<string, unknown>; unscored?: true;
 }
 
 export async function ensureSourceIndexes(db: Db): Promise<void> {
@@ -52,7 +53,7 @@ export function mongoSourceStore(db: Db): SourceStore {
       try {
         await events.insertOne({
           _id: key(e.accountId, e.sourceId, e.eventId), seq: await nextSeq(), account_id: e.accountId, source_id: e.sourceId, event_id: e.eventId,
-          kind: e.kind, received_at: e.receivedAt, outcome: e.outcome, ...(e.signal ? { signal: { ...e.signal }, unscored: true as const } : {}),
+          kind: e.kind, received_at: e.receivedAt, outcome: e.outcome, ...(e.signal ? { signal: storedJson(e.signal), unscored: true as const } : {}),
         });
         return true;
       } catch (err) {
@@ -65,7 +66,7 @@ export function mongoSourceStore(db: Db): SourceStore {
     },
     async unscored(receivedBy, limit) {
       const docs = await events.find({ unscored: true, received_at: { $lte: receivedBy } }).sort({ received_at: 1, seq: 1 }).limit(limit).toArray();
-      return docs.map((d) => ({ accountId: d.account_id, sourceId: d.source_id, eventId: d.event_id, kind: d.kind, receivedAt: d.received_at, outcome: d.outcome, signal: d.signal as Record<string, unknown> }));
+      return docs.map((d) => ({ accountId: d.account_id, sourceId: d.source_id, eventId: d.event_id, kind: d.kind, receivedAt: d.received_at, outcome: d.outcome, signal: readJson(d.signal) }));
     },
     async listEvents(a, s, limit) {
       return (await events.find({ account_id: a, source_id: s }).sort({ seq: -1 }).limit(limit).toArray()).map((d): SourceEvent => ({ accountId: d.account_id, sourceId: d.source_id, eventId: d.event_id, kind: d.kind, receivedAt: d.received_at, outcome: d.outcome }));

@@ -4,6 +4,7 @@ import type { Receiver, ReceiverStore, SigningKey, SigningKeyStore, Stream, Stre
 import { isDuplicateKey } from './errors.js';
 import { ensureOutboxIndexes } from './outbox.js';
 import { outboxLeases } from './outbox-leases.js';
+import { readJson, storedJson } from './free-form.js';
 
 /** Indexes the transmitter's collections rely on. */
 export async function ensureSsfIndexes(db: Db): Promise<void> {
@@ -82,7 +83,7 @@ const toStream = (d: StreamDoc): Stream => ({
 /** StreamStore on MongoDB. */
 export function mongoStreamStore(db: Db): StreamStore {
   const col = db.collection<StreamDoc>('streams');
-  const subjects = db.collection<{ _id: string; account_id: string; stream_id: string; key: string; subject: Record<string, unknown> }>('stream_subjects');
+  const subjects = db.collection<{ _id: string; account_id: string; stream_id: string; key: string; subject: string | Record<string, unknown> }>('stream_subjects');
   const outbox = db.collection('outbox');
   const leases = outboxLeases(db);
   const key = (a: string, s: string) => `${a}:${s}`;
@@ -114,7 +115,7 @@ export function mongoStreamStore(db: Db): StreamStore {
     },
     async addSubject(accountId, streamId, k, subject) {
       try {
-        await subjects.insertOne({ _id: `${accountId}:${streamId}:${k}`, account_id: accountId, stream_id: streamId, key: k, subject: { ...subject } });
+        await subjects.insertOne({ _id: `${accountId}:${streamId}:${k}`, account_id: accountId, stream_id: streamId, key: k, subject: storedJson(subject) });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
@@ -123,7 +124,7 @@ export function mongoStreamStore(db: Db): StreamStore {
       return (await subjects.deleteOne({ _id: `${accountId}:${streamId}:${k}` })).deletedCount === 1;
     },
     async listSubjects(accountId, streamId) {
-      return (await subjects.find({ account_id: accountId, stream_id: streamId }).sort({ key: 1 }).toArray()).map((d) => d.subject);
+      return (await subjects.find({ account_id: accountId, stream_id: streamId }).sort({ key: 1 }).toArray()).map((d) => readJson(d.subject));
     },
   };
 }
