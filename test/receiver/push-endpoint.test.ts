@@ -58,8 +58,12 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     expect(r.status).toBe(202);
     expect(r.text).toBe('');
     expect(await scoredUser('alice@example.com')).toMatchObject({ level: 'low', eventCount: 1 });
-    const sets = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}/sets`, { token: t.token });
-    expect(sets.body.result[0]).toMatchObject({ issuer: tx.issuer, event_type: `${CAEP}session-revoked`, state: 'processed', outcome: expect.stringMatching(/^accepted: session_revoked_upstream/) });
+    // The outcome is written after the scoring: wait for it rather than race it.
+    const latest = await eventually(async () => {
+      const r = (await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${sub.id}/sets`, { token: t.token })).body.result[0] as { state: string };
+      return r?.state === 'processed' ? r : undefined;
+    });
+    expect(latest).toMatchObject({ issuer: tx.issuer, event_type: `${CAEP}session-revoked`, state: 'processed', outcome: expect.stringMatching(/^accepted: session_revoked_upstream/) });
   });
 
   it('a redelivered SET (same jti) gets 202 again and is processed once', async () => {
@@ -173,8 +177,8 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
     const email = `${behavior}-${name.length}@example.com`;
     expect((await push(tx.set(base(events, { sub_id: { format: 'email', email } })))).status).toBe(202);
     expect(await scoredUser(email)).toMatchObject({ level, eventCount: 1 });
-    const [last] = await t.app.storage.receivedSets.list('acme', sub.id, 1);
-    expect(last!.outcome).toMatch(new RegExp(`^accepted: ${behavior}`));
+    const last = await eventually(async () => (await t.app.storage.receivedSets.list('acme', sub.id, 1)).find((r) => r.state === 'processed'));
+    expect(last.outcome).toMatch(new RegExp(`^accepted: ${behavior}`));
   });
 
   it('device-compliance-change back to compliant, and a credential-change that only updates, raise nothing', async () => {
