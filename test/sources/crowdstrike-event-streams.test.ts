@@ -129,6 +129,22 @@ const capturing = () => {
   return { logger: l, warnings };
 };
 
+/**
+ * Fault injection on the real store: recording a source event fails ('disk I/O error') whenever
+ * `fails` says so. Returns the function that restores the store.
+ */
+function failRecording(fails: (e: Parameters<typeof t.app.storage.sources.recordEvent>[0]) => boolean): () => void {
+  const store = t.app.storage.sources;
+  const recordEvent = store.recordEvent;
+  store.recordEvent = async (e) => {
+    if (fails(e)) throw new Error('disk I/O error');
+    return recordEvent.call(store, e);
+  };
+  return () => {
+    store.recordEvent = recordEvent;
+  };
+}
+
 beforeAll(async () => {
   t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' });
   const r = await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, {
@@ -258,17 +274,9 @@ describe('the Event Streams connector', () => {
   test('a store failure while an event is scored ends the session before its offset moves: the event is read again, not skipped', async () => {
     const e = detection(300);
     falcon.feed = [{ offset: 300, line: JSON.stringify(e) }];
-    // Fault injection on the real store: the first recording of a vendor event fails.
-    const store = t.app.storage.sources;
-    const recordEvent = store.recordEvent;
+    // The first recording of a vendor event fails.
     let failed = 0;
-    store.recordEvent = async (ev) => {
-      if (ev.kind !== 'rejected' && failed === 0) {
-        failed++;
-        throw new Error('disk I/O error');
-      }
-      return recordEvent.call(store, ev);
-    };
+    const restore = failRecording((ev) => ev.kind !== 'rejected' && failed === 0 && ++failed === 1);
     const src = (await createSource(streamSettings())).body.result;
     const c = connectors();
     try {
@@ -277,7 +285,7 @@ describe('the Event Streams connector', () => {
       expect(falcon.feedRequests.length).toBeGreaterThanOrEqual(2); // read again in a new session
       await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 300);
     } finally {
-      store.recordEvent = recordEvent;
+      restore();
       await c.stop();
       await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
     }
@@ -287,16 +295,8 @@ describe('the Event Streams connector', () => {
     const poison = detection(400);
     const next = detection(401);
     falcon.feed = [{ offset: 400, line: JSON.stringify(poison) }, { offset: 401, line: JSON.stringify(next) }];
-    const store = t.app.storage.sources;
-    const recordEvent = store.recordEvent;
     let attempts = 0;
-    store.recordEvent = async (ev) => {
-      if (ev.eventId.includes(String(poison.event.CompositeId))) {
-        attempts++;
-        throw new Error('disk I/O error');
-      }
-      return recordEvent.call(store, ev);
-    };
+    const restore = failRecording((ev) => ev.eventId.includes(String(poison.event.CompositeId)) && ++attempts > 0);
     const src = (await createSource(streamSettings())).body.result;
     const c = connectors();
     try {
@@ -304,7 +304,7 @@ describe('the Event Streams connector', () => {
       expect(attempts).toBe(5);
       await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 401);
     } finally {
-      store.recordEvent = recordEvent;
+      restore();
       await c.stop();
       await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
     }
