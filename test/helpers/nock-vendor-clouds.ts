@@ -8,6 +8,8 @@ import nock from 'nock';
  */
 export function useNockForVendorClouds(): void {
   beforeAll(() => {
+    // A block before this one in the same file (describe.each over stores) left it restored.
+    if (!nock.isActive()) nock.activate();
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
   });

@@ -1,19 +1,23 @@
 import Cloudflare from 'cloudflare';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testStores } from '../helpers/stores.js';
 
 /**
  * The official Cloudflare SDK (v7), pointed at riskwire, must work unchanged for the risk
  * scoring calls (risk scoring issue: "Test it with the SDK itself").
  */
-describe('Cloudflare SDK against riskwire', () => {
+describe.each(testStores())('Cloudflare SDK against riskwire ($name)', (store) => {
   let t: TestApp;
   let cf: Cloudflare;
   const account_id = 'acme';
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp(store.env());
     cf = new Cloudflare({ apiToken: t.token, baseURL: `${t.url}/client/v4`, maxRetries: 0 });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const signal = (json: unknown) => call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/signals`, { method: 'POST', token: t.token, json });
 

@@ -1,20 +1,24 @@
 import { createLogger } from '../../src/observability/logger.js';
 import { runDecayPass } from '../../src/risk/decay-worker.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testStores } from '../helpers/stores.js';
 
-describe('risk scoring API', () => {
+describe.each(testStores())('risk scoring API ($name)', (store) => {
   let t: TestApp;
   let base: string;
   let clock = new Date('2026-11-22T12:00:00.000Z');
   beforeAll(async () => {
-    t = await startTestApp({}, { now: () => clock });
+    t = await startTestApp(store.env(), { now: () => clock });
     base = `${t.url}/client/v4/accounts/acme/zt_risk_scoring`;
     await call(`${base}/behaviors`, {
       method: 'PUT', token: t.token,
       json: { behaviors: { imp_travel: { enabled: true, risk_level: 'high' }, high_dlp: { enabled: true, risk_level: 'medium' }, sentinel_one_suspicious: { enabled: true, risk_level: 'low' } } },
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const signals = (list: unknown[], token = t.token) => call(`${base}/signals`, { method: 'POST', token, json: { signals: list } });
   const detail = (userId: string, q = '') => call(`${base}/${userId}${q}`, { token: t.token });

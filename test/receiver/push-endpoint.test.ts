@@ -1,17 +1,18 @@
 import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { handBuiltTransmitter } from './transmitter.js';
+import { testStores } from '../helpers/stores.js';
 
 const CAEP = 'https://schemas.openid.net/secevent/caep/event-type/';
 const SSF = 'https://schemas.openid.net/secevent/ssf/event-type/';
 
-describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
+describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push endpoint ($name)', (store) => {
   let t: TestApp;
   let tx: Awaited<ReturnType<typeof handBuiltTransmitter>>;
   let sub: { id: string; push_endpoint: string; audience: string };
   let pushPath: string;
   beforeAll(async () => {
-    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
+    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test', ...store.env() });
     tx = await handBuiltTransmitter();
     const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
       method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
@@ -27,6 +28,7 @@ describe('SSF receiver: static subscription and RFC 8935 push endpoint', () => {
   afterAll(async () => {
     await tx.close();
     await t.close();
+    await store.cleanup();
   });
 
   const push = (body: string, headers: Record<string, string> = {}) =>

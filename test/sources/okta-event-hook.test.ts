@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testStores } from '../helpers/stores.js';
 
 const fixture = (name: string) => fs.readFileSync(path.resolve('test/fixtures/okta', name), 'utf8');
 
-describe('Okta event hook source', () => {
+describe.each(testStores())('Okta event hook source ($name)', (store) => {
   let t: TestApp;
   let source: { id: string; webhook_url: string; secret: string };
   let hook: string;
   beforeAll(async () => {
-    t = await startTestApp({ PUBLIC_URL: 'https://riskwire.test' });
+    t = await startTestApp({ PUBLIC_URL: 'https://riskwire.test', ...store.env() });
     const r = await call(`${t.url}/client/v4/accounts/acme/sources`, { method: 'POST', token: t.token, json: { type: 'okta_event_hook', name: 'okta prod' } });
     expect(r.status).toBe(201);
     source = r.body.result;
@@ -19,7 +20,10 @@ describe('Okta event hook source', () => {
       json: { behaviors: { okta_threat_detected: { enabled: true, risk_level: 'medium' }, okta_session_hijack: { enabled: true, risk_level: 'high' } } },
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   /** `auth` null sends no Authorization header at all. */
   const deliver = (body: string, auth: string | null = source.secret) =>
@@ -52,7 +56,7 @@ describe('Okta event hook source', () => {
   it('ThreatInsight security.threat.detected scores the actor at the strongest detection', async () => {
     expect((await deliver(fixture('threat-detected.json'))).status).toBe(204);
     expect(await user('homer.simpson@duff.com')).toMatchObject({ level: 'medium', eventCount: 1 });
-    expect((await events()).find((e) => e.event_id === 'aaa-bb-ccc')?.outcome).toMatch(/^scored: okta_threat_detected/);
+    expect(await outcomeOf('aaa-bb-ccc')).toMatch(/^scored: okta_threat_detected/);
   });
 
   it('a redelivery (same uuid) is a no-op: scored once', async () => {

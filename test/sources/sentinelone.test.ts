@@ -4,6 +4,7 @@ import nock from 'nock';
 import type { IdentifierKind } from '../../src/domain/user.js';
 import { useNockForVendorClouds } from '../helpers/nock-vendor-clouds.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testStores } from '../helpers/stores.js';
 
 /**
  * SentinelOne webhook source (vendors reference §5). Payloads are the reference's samples
@@ -22,7 +23,7 @@ const threatWithId = (name: string, id: string, patch: (t: Record<string, any>) 
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('SentinelOne webhook source', () => {
+describe.each(testStores())('SentinelOne webhook source ($name)', (store) => {
   useNockForVendorClouds();
   let t: TestApp;
   let source: { id: string; webhook_url: string; secret: string; settings: Record<string, unknown> };
@@ -60,7 +61,7 @@ describe('SentinelOne webhook source', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ PUBLIC_URL: 'https://riskwire.test' });
+    t = await startTestApp({ PUBLIC_URL: 'https://riskwire.test', ...store.env() });
     const r = await createSource({});
     expect(r.status).toBe(201);
     source = r.body.result;
@@ -72,6 +73,7 @@ describe('SentinelOne webhook source', () => {
   });
   afterAll(async () => {
     await t.close();
+    await store.cleanup();
   });
 
   it('creates the source with the default header and verification off; bad settings are 400 naming the field', async () => {
