@@ -9,20 +9,24 @@ import {
   ACCOUNT, basicAuth, call, createReceiver, createStream, pollNow, ssfUrl, startSsfApp, staticToken, tokenRequest,
   type StreamConfig, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
-describe('SSF authorization', () => {
+describe.each(testStores())('SSF authorization ($name)', (store) => {
   let t: TestApp;
   let clock = new Date();
   let a: TestReceiver;
   let b: TestReceiver;
   let stream: StreamConfig;
   beforeAll(async () => {
-    t = await startSsfApp({ RISKWIRE_SSF_ACCESS_TOKEN_TTL_SECONDS: '60' }, { now: () => clock });
+    t = await startSsfApp({ ...store.env(), RISKWIRE_SSF_ACCESS_TOKEN_TTL_SECONDS: '60' }, { now: () => clock });
     a = await createReceiver(t, { name: 'receiver A' });
     b = await createReceiver(t, { name: 'receiver B' });
     stream = await createStream(t, a.token, { description: 'A\'s stream' });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   /** Every authenticated SSF endpoint, with a request that would succeed for the stream's owner. */
   const endpoints = (id: string): Array<{ method: string; path: string; json?: unknown; manage: boolean }> => [

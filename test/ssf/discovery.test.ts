@@ -5,14 +5,18 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { ACCOUNT, ISSUER, POLL, PUBLIC_URL, PUSH, call, local, startSsfApp, type TestApp } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
-describe('SSF discovery', () => {
+describe.each(testStores())('SSF discovery ($name)', (store) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startSsfApp();
+    t = await startSsfApp(store.env());
     await t.app.accounts.ensure({ id: 'globex' }, 'test');
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const wellKnown = (account: string, suffix = '') => call(`${t.url}/.well-known/ssf-configuration/ssf/${account}${suffix}`);
 

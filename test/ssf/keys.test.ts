@@ -9,18 +9,19 @@ import {
   ACCOUNT, ack, call, checkSet, createReceiver, createStream, fetchJwks, pollNow, requestVerification, startSsfApp, staticToken, verifyJws,
   type Jwks, type StreamConfig, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 const PREPUBLISH_S = 60;
 const RETENTION_S = 120;
 
-describe('SSF signing key rotation', () => {
+describe.each(testStores())('SSF signing key rotation ($name)', (store) => {
   let t: TestApp;
   const t0 = new Date();
   let clock = t0;
   let r: TestReceiver;
   let s: StreamConfig;
   beforeAll(async () => {
-    t = await startSsfApp({
+    t = await startSsfApp({ ...store.env(),
       RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS: String(PREPUBLISH_S),
       RISKWIRE_SSF_KEY_RETENTION_SECONDS: String(RETENTION_S),
       RISKWIRE_SSF_ACCESS_TOKEN_TTL_SECONDS: '3600',
@@ -28,7 +29,10 @@ describe('SSF signing key rotation', () => {
     r = await createReceiver(t);
     s = await createStream(t, r.token);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const at = (seconds: number) => {
     clock = new Date(t0.getTime() + seconds * 1000);

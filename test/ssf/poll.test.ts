@@ -8,19 +8,23 @@ import {
   EV, PUSH, accessToken, ack, call, checkSets, createReceiver, createStream, enableBehaviors, fetchJwks, local, poll, pollNow, requestVerification,
   signal, ssfUrl, startSsfApp, type Jwks, type StreamConfig, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 const HOLD_MS = 2000; // RISKWIRE_SSF_LONG_POLL_SECONDS in startSsfApp
 
-describe('SSF poll delivery (RFC 8936)', () => {
+describe.each(testStores())('SSF poll delivery (RFC 8936) ($name)', (store) => {
   let t: TestApp;
   let r: TestReceiver;
   let jwks: Jwks;
   beforeAll(async () => {
-    t = await startSsfApp();
+    t = await startSsfApp(store.env());
     r = await createReceiver(t, { name: 'poller' });
     jwks = await fetchJwks(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   /** A fresh stream with `n` verification SETs queued; returns their states in queue order. */
   const streamWith = async (n: number): Promise<{ s: StreamConfig; states: string[] }> => {

@@ -7,17 +7,18 @@ import {
   EV, ISSUER, ack, call, checkCaepCommon, checkSets, createReceiver, createStream, enableBehaviors, fetchJwks, pollNow, requestVerification,
   resetRisk, signal, startSsfApp, verifyJws, waitForSets, type DecodedSet, type Jwks, type StreamConfig, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 const LEVELS = ['LOW', 'MEDIUM', 'HIGH'];
 
-describe('SSF SETs for risk changes', () => {
+describe.each(testStores())('SSF SETs for risk changes ($name)', (store) => {
   let t: TestApp;
   let r: TestReceiver;
   let jwks: Jwks;
   /** Every jti this file received: RFC 8417 §2.2 "unique within a particular event feed". */
   const seen = new Set<string>();
   beforeAll(async () => {
-    t = await startSsfApp();
+    t = await startSsfApp(store.env());
     r = await createReceiver(t, { name: 'sets receiver', audience: 'https://receiver.example/caep' });
     await enableBehaviors(t, {
       imp_travel: { enabled: true, risk_level: 'high' },
@@ -26,7 +27,10 @@ describe('SSF SETs for risk changes', () => {
     });
     jwks = await fetchJwks(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   /** Waits for `n` SETs, validates each (signature, header, claims), acknowledges them, and returns them in order. */
   const receive = async (s: StreamConfig, n: number, token = r.token): Promise<DecodedSet[]> => {
