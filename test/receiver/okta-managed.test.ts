@@ -3,6 +3,7 @@ import { useNockForVendorClouds } from '../helpers/nock-vendor-clouds.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { eventually } from '../helpers/eventually.js';
 import { handBuiltTransmitter } from './transmitter.js';
+import { testStores } from '../helpers/stores.js';
 
 /**
  * Okta as a managed transmitter (vendors reference §3.2). Okta's token and stream management
@@ -21,14 +22,15 @@ const wellKnown = {
   default_subjects: 'ALL',
 };
 
-describe('SSF receiver, managed mode, with Okta (mocked)', () => {
+describe.each(testStores())('SSF receiver, managed mode, with Okta (mocked) ($name)', (store) => {
   useNockForVendorClouds();
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
+    t = await startTestApp({ ...store.env(), RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
   });
   afterAll(async () => {
     await t.close();
+    await store.cleanup();
   });
 
   const register = (extra: Record<string, unknown> = {}) => call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
@@ -80,8 +82,11 @@ describe('SSF receiver, managed mode, with Okta (mocked)', () => {
       expect((await push({ format: 'complex', user: user('kept@example.com'), tenant: { format: 'opaque', id: 'tenant-1' } })).status).toBe(202);
       expect((await push({ format: 'complex', user: user('scored@example.com') })).status).toBe(202);
       expect(okta.isDone()).toBe(true);
-      await eventually(async () => (await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'scored@example.com' })) !== null);
-      const sets = (await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}/sets`, { token: t.token })).body.result as Array<{ outcome: string }>;
+      // Both outcomes written (the scored one's after its scoring).
+      const sets = await eventually(async () => {
+        const list = (await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}/sets`, { token: t.token })).body.result as Array<{ outcome: string | null }>;
+        return list.length === 2 && list.every((x) => x.outcome !== null) ? list : undefined;
+      });
       expect(sets.map((x) => x.outcome)).toEqual([expect.stringMatching(/^accepted/), 'discarded: critical subject member "tenant" cannot be processed (SSF §3.6)']);
       expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'kept@example.com' })).toBeNull();
     } finally {

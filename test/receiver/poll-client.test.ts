@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { handBuiltTransmitter } from './transmitter.js';
+import { testStores } from '../helpers/stores.js';
 
 const SSF = 'https://schemas.openid.net/secevent/ssf/event-type/';
 const CAEP = 'https://schemas.openid.net/secevent/caep/event-type/';
@@ -13,13 +14,16 @@ const POLL = 'urn:ietf:rfc:8936';
  * keys and SET signing): what it acknowledges, what it reports in setErrs, and how one failing
  * transmitter is backed off without holding up the others.
  */
-describe('SSF receiver, poll client (RFC 8936)', () => {
+describe.each(testStores())('SSF receiver, poll client (RFC 8936) ($name)', (store) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
+    t = await startTestApp({ ...store.env(), RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: 'https://riskwire.test' });
     await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, { method: 'PUT', token: t.token, json: { behaviors: { session_revoked_upstream: { enabled: true, risk_level: 'medium' } } } });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   /** A transmitter with its management API and poll endpoint on one loopback server; `answer` decides each poll. */
   async function pollTransmitter(answer: (n: number, tx: Awaited<ReturnType<typeof handBuiltTransmitter>>) => { status: number; body?: unknown }) {

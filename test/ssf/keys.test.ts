@@ -21,7 +21,8 @@ describe.each(testStores())('SSF signing key rotation ($name)', (store) => {
   let r: TestReceiver;
   let s: StreamConfig;
   beforeAll(async () => {
-    t = await startSsfApp({ ...store.env(),
+    t = await startSsfApp({
+      ...store.env(),
       RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS: String(PREPUBLISH_S),
       RISKWIRE_SSF_KEY_RETENTION_SECONDS: String(RETENTION_S),
       RISKWIRE_SSF_ACCESS_TOKEN_TTL_SECONDS: '3600',

@@ -3,6 +3,7 @@ import { listenOnLoopback } from '../helpers/loopback-server.js';
 import {
   EV, call, checkSet, createReceiver, createStream, enableBehaviors, fetchJwks, signal, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 /** A push receiver on loopback that records every request and answers as `respond` says. */
 async function receiver(respond: (n: number, req: http.IncomingMessage) => { status: number; body?: string; headers?: Record<string, string> } | 'hang') {
@@ -31,18 +32,22 @@ const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000) => {
 };
 const claimsOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, any>;
 
-describe('push delivery (RFC 8935)', () => {
+describe.each(testStores())('push delivery (RFC 8935) ($name)', (store) => {
   let t: TestApp;
   let r: TestReceiver;
   beforeAll(async () => {
     t = await startSsfApp({
+      ...store.env(),
       RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', RISKWIRE_PUSH_BACKOFF_BASE_MS: '20', RISKWIRE_PUSH_BACKOFF_MAX_MS: '200',
       RISKWIRE_PUSH_TIMEOUT_MS: '400', RISKWIRE_PUSH_MAX_ATTEMPTS: '5',
     });
     r = await createReceiver(t, { name: 'push', audience: 'https://receiver.example/push' });
     await enableBehaviors(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const pushStream = (url: string, auth?: string) =>
     createStream(t, r.token, { delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: url, ...(auth ? { authorization_header: auth } : {}) }, events_requested: [EV.riskLevelChange] });

@@ -1,16 +1,20 @@
 import {
   EV, ack, call, checkSets, waitForSets, createReceiver, createStream, fetchJwks, pollNow, removeSubject, ssfUrl, startSsfApp, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 /** Behaviour fixed after the first conformance review. */
-describe('SSF stream management: review fixes', () => {
+describe.each(testStores())('SSF stream management: review fixes ($name)', (store) => {
   let t: TestApp;
   let r: TestReceiver;
   beforeAll(async () => {
-    t = await startSsfApp({ RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS: '120' });
+    t = await startSsfApp({ ...store.env(), RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS: '120' });
     r = await createReceiver(t, { name: 'review', audience: 'https://receiver.example/caep' });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   it('PATCH accepts transmitter-supplied values that are equal in meaning: aud as a one-item list, events in another order', async () => {
     const s = await createStream(t, r.token, { events_requested: [EV.riskLevelChange, EV.sessionRevoked] });

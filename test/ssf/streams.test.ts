@@ -11,18 +11,22 @@ import {
   EV, ISSUER, POLL, PUBLIC_URL, PUSH, call, createReceiver, createStream, requestVerification, setStatus, ssfUrl, startSsfApp,
   type StreamConfig, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 /** Event types riskwire can deliver on a standard stream (any SSF/CAEP/RISC URI is acceptable to the CS). */
 const KNOWN = /^https:\/\/schemas\.openid\.net\/secevent\/(ssf|caep|risc)\/event-type\/[a-z-]+$/;
 
-describe('SSF stream management', () => {
+describe.each(testStores())('SSF stream management ($name)', (store) => {
   let t: TestApp;
   let r: TestReceiver;
   beforeAll(async () => {
-    t = await startSsfApp();
+    t = await startSsfApp(store.env());
     r = await createReceiver(t, { name: 'streams receiver', audience: 'https://receiver.example/caep' });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   const streams = (method: string, opts: { json?: unknown; body?: string; query?: string; token?: string; headers?: Record<string, string> } = {}) =>
     call(ssfUrl(t, `/streams${opts.query ?? ''}`), {

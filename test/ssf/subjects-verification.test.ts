@@ -10,6 +10,7 @@ import {
   pollNow, removeSubject, requestVerification, setStatus, signal, ssfUrl, startSsfApp, waitForSets,
   type DecodedSet, type Jwks, type StreamConfig, type TestApp, type TestReceiver,
 } from './helpers.js';
+import { testStores } from '../helpers/stores.js';
 
 /** One valid subject of every RFC 9493 §3.2 / SSF §3.3, §3.5 format (values from the specs' examples). */
 const VALID_SUBJECTS: Array<Record<string, unknown>> = [
@@ -52,17 +53,20 @@ const INVALID_SUBJECTS: unknown[] = [
   null,
 ];
 
-describe('SSF subjects and verification', () => {
+describe.each(testStores())('SSF subjects and verification ($name)', (store) => {
   let t: TestApp;
   let r: TestReceiver;
   let jwks: Jwks;
   beforeAll(async () => {
-    t = await startSsfApp();
+    t = await startSsfApp(store.env());
     r = await createReceiver(t, { name: 'subjects receiver' });
     await enableBehaviors(t);
     jwks = await fetchJwks(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await store.cleanup();
+  });
 
   /** Polls until `n` SETs are there, checks them all, acknowledges them, and returns them decoded in order. */
   const receive = async (s: StreamConfig, n: number, token = r.token, app = t, keys = jwks): Promise<DecodedSet[]> => {
