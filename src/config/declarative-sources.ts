@@ -1,12 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN } from '../domain/account.js';
+import { declarationFiles, EnvName } from './declarative-files.js';
 import { readJsonFile } from './json-file.js';
 import { packageRoot } from './package-root.js';
-
-/** An environment variable name (POSIX portable characters). */
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
 /**
  * sources/*.json: vendor sources an account takes events from, declared next to the deployment
@@ -52,9 +49,7 @@ export const MIN_DECLARED_SECRET_LENGTH = 24;
  * source and the variable (never its value).
  */
 export function loadDeclaredSources(dir = path.join(packageRoot(), 'sources'), env: NodeJS.ProcessEnv = process.env): DeclaredSource[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().flatMap((f) => {
-    const file = path.join(dir, f);
+  return declarationFiles(dir).flatMap((file) => {
     const parsed = readJsonFile(file, File, 'sources file');
     return parsed.sources.map((s) => {
       const read = (name: string, what: string, min = 1) => {

@@ -2,10 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN } from '../domain/account.js';
+import { declarationFiles, EnvName } from './declarative-files.js';
 import { packageRoot } from './package-root.js';
-
-/** An environment variable name (POSIX portable characters). */
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
 /**
  * streams/*.json: transmitters an account receives from, declared next to the deployment and
@@ -53,9 +51,7 @@ export interface DeclaredStreams {
  * variable (never its value).
  */
 export function loadDeclaredStreams(dir = path.join(packageRoot(), 'streams'), env: NodeJS.ProcessEnv = process.env): DeclaredStreams[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
-    const file = path.join(dir, f);
+  return declarationFiles(dir).map((file) => {
     let raw: unknown;
     try {
       raw = JSON.parse(fs.readFileSync(file, 'utf8'));

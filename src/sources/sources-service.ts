@@ -21,6 +21,8 @@ const revivedSignal = (kept: Readonly<Record<string, unknown>>): RiskSignal => {
   return s.occurredAt === undefined ? s : { ...s, occurredAt: new Date(s.occurredAt) };
 };
 
+/** A generated webhook secret: 256 random bits, prefixed so it is recognisable in a vendor console. */
+const newWebhookSecret = () => `rwsrc_${randomBytes(32).toString('base64url')}`;
 const secretContext = (s: { accountId: string; id: string }) => `${s.accountId}/sources/${s.id}/secret`;
 /** Where sealed credential settings live inside the stored settings (never shown, see visibleSettings). */
 const SEALED_SETTINGS = '_sealed';
@@ -143,7 +145,7 @@ export function sourcesService(deps: {
       const adapter = adapterOf(input.type);
       const id = randomBytes(12).toString('hex');
       const settings = sealSettings(adapter, { accountId, id }, settingsOf(adapter, input.settings));
-      const secret = opts.secret ?? `rwsrc_${randomBytes(32).toString('base64url')}`;
+      const secret = opts.secret ?? newWebhookSecret();
       const now = deps.now();
       const source: Source = { accountId, id, type: input.type, name: input.name, settings, secretSealed: deps.secrets.seal(secret, secretContext({ accountId, id })), createdAt: now, updatedAt: now };
       await storage.sources.insert(source);
@@ -170,7 +172,7 @@ export function sourcesService(deps: {
         }
         settings = sealSettings(adapter, s, settingsOf(adapter, merged));
       }
-      const secret = input.rotate_secret ? `rwsrc_${randomBytes(32).toString('base64url')}` : null;
+      const secret = input.rotate_secret ? newWebhookSecret() : null;
       const next: Source = { ...s, name: input.name ?? s.name, settings, secretSealed: secret ? deps.secrets.seal(secret, secretContext(s)) : s.secretSealed, updatedAt: deps.now() };
       await storage.sources.update(next);
       await audit(accountId, actor, 'source.updated', id, { name: next.name, secret_rotated: Boolean(secret) });
