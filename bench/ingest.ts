@@ -6,7 +6,10 @@
  *  2. riskwire, one signal per request;
  *  3. riskwire, 100 signals per request;
  *  4. for reference, no target: the durable floor (bench/lib/durable-floor-server.ts), one signal per
- *     request, to tell the cost of durable storage itself from the cost of the engine.
+ *     request, to tell the cost of durable storage itself from the cost of the engine;
+ *  5. for reference, no target: scoring floors, the least any scorer must write per signal (an event
+ *     row and the user's level), scoring in the request (1 and 100 signals per request) and after
+ *     answering: what the targets leave room for on this machine, whatever the engine.
  *
  * Targets: (2) req/s ≥ 0.50 × (1) req/s (mean of both baseline runs), and (3) ≥ 20,000 signals/s. Missing a target prints
  * FAIL but exits 0; a broken run (non-2xx, connection errors, wrong answers) exits 1.
@@ -113,14 +116,14 @@ async function riskwireScenario(name: string, batch: number): Promise<Row> {
  * single-signal bodies as riskwire gets: only the server differs. `answersLikeRiskwire`: its
  * responses are checked as riskwire's are.
  */
-async function referenceScenario(name: string, start: () => Promise<BareServer>, answersLikeRiskwire: boolean): Promise<Row> {
+async function referenceScenario(name: string, start: () => Promise<BareServer>, answersLikeRiskwire: boolean, batchSize = 1): Promise<Row> {
   const server = await start();
   try {
-    return await scenario(name, 1, {
+    return await scenario(name, batchSize, {
       url: `${server.url}${signalsPath('bench')}`,
       method: 'POST',
       headers: { authorization: `Bearer bench_baseline_${'0'.repeat(48)}`, 'content-type': 'application/json' },
-      requests: bodies({ batchSize: 1, behavior: BEHAVIOR, verifyRiskwire: answersLikeRiskwire }),
+      requests: bodies({ batchSize, behavior: BEHAVIOR, verifyRiskwire: answersLikeRiskwire }),
     });
   } finally {
     await server.close();
@@ -137,8 +140,11 @@ export async function run(): Promise<void> {
   const single = await riskwireScenario('riskwire, 1 signal/req', 1);
   const batched = await riskwireScenario(`riskwire, ${BATCH} signals/req`, BATCH);
   const floor = await floorScenario('durable floor (reference), 1 signal/req');
+  const scoringFloor = await referenceScenario('scoring floor (reference), 1 signal/req', () => startDurableFloorServer(undefined, { scoring: 'in-request' }), true);
+  const afterAnswerFloor = await referenceScenario('scoring floor, after answer (reference), 1 signal/req', () => startDurableFloorServer(undefined, { scoring: 'after-answer' }), true);
+  const scoringFloorBatched = await referenceScenario('scoring floor (reference), 100 signals/req', () => startDurableFloorServer(undefined, { scoring: 'in-request' }), true, 100);
   const after = await bareScenario('bare node:http, 1 signal/req (after)');
-  const rows = [before, single, batched, floor, after];
+  const rows = [before, single, batched, floor, scoringFloor, afterAnswerFloor, scoringFloorBatched, after];
 
   const bareRps = (before.result.requestsPerSec + after.result.requestsPerSec) / 2;
   const drift = Math.abs(before.result.requestsPerSec - after.result.requestsPerSec) / bareRps;
@@ -175,7 +181,9 @@ export async function run(): Promise<void> {
     `bare baseline: ${fmt(bareRps, 0)} req/s (mean of before/after, which differ by ${fmt(100 * drift, 0)}%); ` +
       `other CPU use on the machine peaked at ${fmt(100 * busiest, 0)}% — ` +
       `${noisy ? 'a NOISY run: rerun on a quiet machine before quoting figures' : 'a quiet run'}\n` +
-      `durable floor ÷ bare: ${fmt(floor.result.requestsPerSec / bareRps)} (reference, no target: JSON.parse and one group-committed INSERT per signal, nothing else)\n\n`,
+      `durable floor ÷ bare: ${fmt(floor.result.requestsPerSec / bareRps)} (reference, no target: JSON.parse and one group-committed INSERT per signal, nothing else)\n` +
+      `scoring floor ÷ bare: ${fmt(scoringFloor.result.requestsPerSec / bareRps)} in the request, ${fmt(afterAnswerFloor.result.requestsPerSec / bareRps)} after answering; ` +
+      `batched scoring floor ${fmt(scoringFloorBatched.result.requestsPerSec * 100, 0)} signals/s (reference, no target: the least any scorer writes)\n\n`,
   );
   printVerdicts([
     {

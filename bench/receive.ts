@@ -61,7 +61,7 @@ export async function run(): Promise<void> {
   const rawBefore = await rawRate();
 
   const rw = await startRiskwireProcess();
-  const accepted: Record<'sequential' | 'concurrent' | 'floor', number> = { sequential: 0, concurrent: 0, floor: 0 };
+  const accepted: Record<'sequential' | 'concurrent' | 'floor' | 'scoringFloor', number> = { sequential: 0, concurrent: 0, floor: 0, scoringFloor: 0 };
   try {
     // CAEP session-revoked maps to this behavior (config/receiver-mappings.json); enabled, each SET scores its user.
     await rw.api('PUT', '/client/v4/accounts/bench/zt_risk_scoring/behaviors', { behaviors: { session_revoked_upstream: { enabled: true, risk_level: 'low' } } });
@@ -116,6 +116,15 @@ export async function run(): Promise<void> {
     } finally {
       await floorServer.close();
     }
+    const scoringServer = await forkDurableFloor('set-push', { FLOOR_JWK: JSON.stringify(jwk), FLOOR_ISSUER: issuer, FLOOR_AUDIENCE: 'https://riskwire.bench/aud', FLOOR_SCORING: 'after-answer' });
+    try {
+      progress('scoring floor (reference)');
+      next = 0;
+      await run(CONCURRENT, 0.5, scoringServer.url); // warm-up
+      accepted.scoringFloor = await run(CONCURRENT, SECONDS, scoringServer.url);
+    } finally {
+      await scoringServer.close();
+    }
     agent.destroy();
   } finally {
     await rw.stop();
@@ -135,6 +144,7 @@ export async function run(): Promise<void> {
     ['riskwire push endpoint, 1 request at a time', fmt(accepted.sequential, 0), fmt(accepted.sequential / raw, 2)],
     [`riskwire push endpoint, ${CONCURRENT} concurrent`, fmt(accepted.concurrent, 0), fmt(accepted.concurrent / raw, 2)],
     [`durable floor (reference), ${CONCURRENT} concurrent: verify, check, one INSERT`, fmt(accepted.floor, 0), fmt(accepted.floor / raw, 2)],
+    [`scoring floor (reference), ${CONCURRENT} concurrent: the same, plus one event row and one user upsert`, fmt(accepted.scoringFloor, 0), fmt(accepted.scoringFloor / raw, 2)],
     ['raw jose RS256 verify (after)', fmt(rawAfter, 0), ''],
   ]);
   printVerdicts([{ name: `riskwire (${CONCURRENT} concurrent) ÷ raw verification`, value: fmt(accepted.concurrent / raw, 2), target: '≥ 0.60', pass: accepted.concurrent / raw >= 0.6 }]);

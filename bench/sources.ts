@@ -95,6 +95,14 @@ export async function run(): Promise<void> {
   } finally {
     await floorServer.close();
   }
+  const scoringServer = await forkDurableFloor('crowdstrike', { FLOOR_SECRET: floorSecret, FLOOR_SCORING: 'after-answer' });
+  let scoringFloor: number;
+  try {
+    progress('scoring floor (reference)');
+    scoringFloor = await load(scoringServer.url, floorSecret, 204);
+  } finally {
+    await scoringServer.close();
+  }
   const bareAfter = await load(`http://127.0.0.1:${barePort}/`, 'x', 202);
   bare.kill();
   const baseline = (bareBefore + bareAfter) / 2;
@@ -107,8 +115,10 @@ export async function run(): Promise<void> {
     ['bare node:http 202 (before)', fmt(bareBefore, 0)],
     ['riskwire CrowdStrike webhook (204)', fmt(ours, 0)],
     ['durable floor (reference): signature, parse, one INSERT (204)', fmt(floor, 0)],
+    ['scoring floor (reference): the same, plus one event row and one user upsert (204)', fmt(scoringFloor, 0)],
     ['bare node:http 202 (after)', fmt(bareAfter, 0)],
   ]);
   process.stdout.write(`durable floor ÷ bare: ${fmt(floor / baseline, 2)} (reference, no target: the least a durable webhook endpoint does, nothing scored)\n\n`);
+  process.stdout.write(`scoring floor ÷ bare: ${fmt(scoringFloor / baseline, 2)} (reference, no target: the least a webhook endpoint that scores does)\n\n`);
   printVerdicts([{ name: 'riskwire ÷ bare', value: fmt(ours / baseline, 2), target: '≥ 0.40', pass: ours / baseline >= 0.4 }]);
 }

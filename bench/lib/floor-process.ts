@@ -12,6 +12,9 @@ import { startDurableFloorServer, type FloorIntake } from './durable-floor-serve
  *   parsed, the event stored under its CompositeId; 204.
  * - `set-push` (FLOOR_JWK, FLOOR_ISSUER, FLOOR_AUDIENCE): the SET verified with jose against
  *   the transmitter's key, `typ`, `iss` and `aud` checked, stored under its `jti`; 202.
+ *
+ * FLOOR_SCORING=after-answer makes either a scoring floor that scores after answering, as
+ * riskwire's webhook and push endpoints do (the user: the event's `UserName`, the SET's email subject).
  */
 const intakes: Record<string, () => Promise<FloorIntake>> = {
   crowdstrike: async () => {
@@ -23,8 +26,8 @@ const intakes: Record<string, () => Promise<FloorIntake>> = {
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('signature mismatch');
       if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) throw new Error('stale timestamp');
       const text = body.toString('utf8');
-      const { event } = JSON.parse(text) as { event: { CompositeId: string } };
-      return { rows: [{ id: event.CompositeId, body: text }], status: 204 };
+      const { event } = JSON.parse(text) as { event: { CompositeId: string; UserName?: string } };
+      return { rows: [{ id: event.CompositeId, body: text, user: event.UserName }], status: 204 };
     };
   },
   'set-push': async () => {
@@ -34,15 +37,15 @@ const intakes: Record<string, () => Promise<FloorIntake>> = {
     return async (body) => {
       const jws = body.toString('ascii');
       const { protectedHeader, payload } = await compactVerify(jws, key, { algorithms: ['RS256'] });
-      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as { iss?: string; aud?: string | string[]; jti?: string };
+      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as { iss?: string; aud?: string | string[]; jti?: string; sub_id?: { email?: string } };
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       if (protectedHeader.typ !== 'secevent+jwt' || claims.iss !== issuer || !aud.includes(audience) || !claims.jti) throw new Error('invalid SET');
-      return { rows: [{ id: claims.jti, body: jws }], status: 202 };
+      return { rows: [{ id: claims.jti, body: jws, user: claims.sub_id?.email }], status: 202 };
     };
   },
 };
 
 const make = intakes[process.argv[2] ?? ''];
 if (!make || !process.send) throw new Error(`usage: fork(floor-process.js, [${Object.keys(intakes).join(' | ')}])`);
-const server = await startDurableFloorServer(await make());
+const server = await startDurableFloorServer(await make(), { scoring: process.env.FLOOR_SCORING === 'after-answer' ? 'after-answer' : 'none' });
 process.send(server.url);
