@@ -142,7 +142,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       secrets,
       close: () => {
         drain.active = true;
-        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop(), unscored.stop(), nonces.stop(), pulls.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life)));
+        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop(), unscored.stop(), nonces.stop(), pulls.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life, () => Promise.all([receiver.idle(), sources.idle()]))));
       },
     };
   } catch (err) {
@@ -151,7 +151,7 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
   }
 }
 
-async function shutdown(server: http.Server, storage: Storage, graceMs: number, log: Logger): Promise<void> {
+async function shutdown(server: http.Server, storage: Storage, graceMs: number, log: Logger, scored: () => Promise<unknown>): Promise<void> {
   log.info('shutting down: no new connections, finishing in-flight requests');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Idle keep-alive sockets would hold server.close() open until they time out; in-flight
@@ -170,6 +170,8 @@ async function shutdown(server: http.Server, storage: Storage, graceMs: number, 
   }
   clearTimeout(timer);
   clearInterval(sweep);
+  // What was answered is scored before the store closes (recovery would score it after a restart).
+  await scored();
   await storage.close();
   log.info('stopped');
 }

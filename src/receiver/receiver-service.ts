@@ -14,10 +14,14 @@ import type { OutboundUrlPolicy } from '../ssf/streams/outbound-url.js';
 import type { JwksCache } from './jwks-cache.js';
 import { setError, verifySet } from './verify-set.js';
 import { processReceived } from './process-received.js';
+import { scoringQueue } from '../risk/scoring-queue.js';
 import { registerManaged, clientFor, type RegisterManagedInput } from './managed/register-managed.js';
 import { unprocessableCriticalMember } from './to-signal.js';
 import { guardedFetch } from '../ssf/outbound/guarded-fetch.js';
 import { ServiceError } from '../domain/errors.js';
+
+/** Pushed SETs scored together at most (scoring-queue.ts). */
+const PUSH_BATCH = 500;
 
 /** A pending SET younger than this is left to whoever is scoring it (see `recover`). */
 const RECOVERY_AGE_MS = 10_000;
@@ -68,6 +72,14 @@ export function receiverService(deps: {
       inFlight.delete(flightKey(r));
     }
   };
+  // Pushed SETs are scored after their 202, in batches (scoring-queue.ts); in flight from queuing on.
+  const pushed = scoringQueue<ReceivedSet>(async (batch) => {
+    try {
+      await processReceived(processDeps, batch);
+    } finally {
+      for (const r of batch) inFlight.delete(flightKey(r));
+    }
+  }, { maxBatch: PUSH_BATCH, onError: (err) => deps.logger.error('processing received SETs failed', { error: err }) });
 
   /**
    * One RFC 8936 round for one subscription: acknowledges what the last round stored, reports
@@ -199,7 +211,11 @@ export function receiverService(deps: {
       // stream does not write the subscription on every SET; only that field, never the rest.
       if (!sub.lastEventAt || now.getTime() - sub.lastEventAt.getTime() >= 1000) await storage.subscriptions.touchLastEvent(accountId, id, now);
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
-      return () => process(record);
+      if (via === 'poll') return () => process(record);
+      return async () => {
+        inFlight.add(flightKey(record));
+        pushed.add(record);
+      };
     },
 
     /**
@@ -267,6 +283,8 @@ export function receiverService(deps: {
       if (stale.length) await processReceived(processDeps, stale);
       return stale.length;
     },
+    /** Resolves once the pushed SETs queued for scoring are scored (shutdown). */
+    idle: () => pushed.idle(),
     sets: (accountId: string, id: string, limit: number) => storage.receivedSets.list(accountId, id, limit),
   };
   return service;

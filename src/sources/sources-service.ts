@@ -7,12 +7,15 @@ import { randomId, safeEqual } from '../crypto/tokens.js';
 import type { Logger } from '../observability/logger.js';
 import type { IngestSignals } from '../risk/ingest-signals.js';
 import type { RiskSignal } from '../risk/signal.js';
+import { scoringQueue } from '../risk/scoring-queue.js';
 import type { Storage } from '../storage/ports.js';
 import type { Source, SourceType } from '../storage/source-ports.js';
 import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
 
 /** An unscored event younger than this is left to whoever is scoring it (see `recover`). */
 const RECOVERY_AGE_MS = 10_000;
+/** Webhook events scored together at most (scoring-queue.ts). */
+const DELIVERY_BATCH = 500;
 
 /** A signal as kept with its event until scored: JSON (dates as ISO strings), the same on every store. */
 const keptSignal = (signal: RiskSignal): Record<string, unknown> => JSON.parse(JSON.stringify(signal)) as Record<string, unknown>;
@@ -109,6 +112,29 @@ export function sourcesService(deps: {
   };
 
   /**
+   * Webhook deliveries are scored after their answer, in batches (scoring-queue.ts): the events
+   * of one source that arrived meanwhile go to the engine in one call, in arrival order. They are
+   * in flight from queuing on, so recovery leaves them alone.
+   */
+  type Delivery = { accountId: string; sourceId: string; events: Array<{ eventId: string; signal: RiskSignal }> };
+  const delivered = scoringQueue<Delivery>(async (batch) => {
+    const bySource = new Map<string, Delivery>();
+    for (const d of batch) {
+      const k = `${d.accountId}/${d.sourceId}`;
+      const group = bySource.get(k);
+      if (group) group.events.push(...d.events);
+      else bySource.set(k, { ...d, events: [...d.events] });
+    }
+    try {
+      await Promise.all([...bySource.values()].map((g) => score(g.accountId, g.sourceId, g.events).catch((err: unknown) => {
+        deps.logger.error('scoring source events failed; they stay unscored until recovery', { account: g.accountId, source: g.sourceId, events: g.events.length, error: err });
+      })));
+    } finally {
+      for (const d of batch) for (const e of d.events) inFlight.delete(flightKey(d.accountId, d.sourceId, e.eventId));
+    }
+  }, { maxBatch: DELIVERY_BATCH, onError: (err) => deps.logger.error('scoring source events failed', { error: err }) });
+
+  /**
    * A delivery refused before any event was recorded, listed with the source's events for
    * investigation: rejected (malformed, never retried to success) or deferred (a 503 — the
    * vendor's own API could not confirm it now — so the vendor delivers it again).
@@ -118,7 +144,7 @@ export function sourcesService(deps: {
     return storage.sources.recordEvent({ accountId: source.accountId, sourceId: source.id, eventId: `${kind}-${randomId(8)}`, kind, receivedAt: at, outcome: `${kind}: ${(err as Error).message}` });
   };
 
-  /** Records each parsed event once (a retry is a no-op), with its signal until scored, and returns the work of scoring the new ones. */
+  /** Records each parsed event once (a retry is a no-op), with its signal until scored, and returns the new ones to score. */
   const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date) => {
     const { accountId, id } = source;
     const fresh: Array<{ eventId: string; signal: RiskSignal }> = [];
@@ -129,13 +155,7 @@ export function sourcesService(deps: {
         if (e.signal) fresh.push({ eventId: e.eventId, signal: e.signal });
       } else duplicates++;
     }
-    return {
-      accepted: parsed.length - duplicates,
-      duplicates,
-      process: async () => {
-        if (fresh.length) await score(accountId, id, fresh);
-      },
-    };
+    return { accepted: parsed.length - duplicates, duplicates, fresh };
   };
 
   return {
@@ -240,7 +260,8 @@ export function sourcesService(deps: {
         await recordRefusal(source, at, err);
         throw err;
       }
-      await recordParsed(source, parsed, at).then((r) => r.process());
+      const { fresh } = await recordParsed(source, parsed, at);
+      if (fresh.length) await score(source.accountId, source.id, fresh);
     },
 
     /**
@@ -294,8 +315,20 @@ export function sourcesService(deps: {
         await recordRefusal(source, req.now, err);
         throw err;
       }
-      return recordParsed(source, parsed, req.now);
+      const { accepted, duplicates, fresh } = await recordParsed(source, parsed, req.now);
+      return {
+        accepted,
+        duplicates,
+        process: async () => {
+          if (!fresh.length) return;
+          for (const e of fresh) inFlight.add(flightKey(accountId, id, e.eventId));
+          delivered.add({ accountId, sourceId: id, events: fresh });
+        },
+      };
     },
+
+    /** Resolves once the webhook events queued for scoring are scored (shutdown). */
+    idle: () => delivered.idle(),
   };
 }
 
