@@ -65,7 +65,14 @@ export async function run(): Promise<void> {
     }));
     agent.destroy();
     if (bad) throw new BrokenRunError(`${bad} requests to ${url} did not answer ${expect}`);
-    return done / ((performance.now() - t0) / 1000);
+    return { rate: done / ((performance.now() - t0) / 1000), done };
+  };
+  /** The rate, and the server's CPU per event: from the load's start until a second after its end (scoring follows the answers). */
+  const measured = async (server: { cpuMs(): number }, url: string, secret: string, expect: number) => {
+    const before = server.cpuMs();
+    const { rate, done } = await load(url, secret, expect);
+    await new Promise((r) => setTimeout(r, 1000));
+    return { rate, cpuUs: ((server.cpuMs() - before) * 1000) / done };
   };
 
   // The baseline: a bare node:http 202 server in its own process.
@@ -73,37 +80,37 @@ export async function run(): Promise<void> {
   const bare = fork('-e', [bareScript], { execArgv: [] } as never);
   const barePort = await new Promise<number>((r) => bare.once('message', (p) => r(p as number)));
   progress('bare node:http server');
-  const bareBefore = await load(`http://127.0.0.1:${barePort}/`, 'x', 202);
+  const bareBefore = (await load(`http://127.0.0.1:${barePort}/`, 'x', 202)).rate;
 
   const rw = await startRiskwireProcess();
-  let ours: number;
+  let ours: { rate: number; cpuUs: number };
   try {
     await rw.api('PUT', '/client/v4/accounts/bench/zt_risk_scoring/behaviors', { behaviors: { crowdstrike_detection_high: { enabled: true, risk_level: 'high' } } });
     const src = (await rw.api('POST', '/client/v4/accounts/bench/sources', { type: 'crowdstrike', name: 'falcon' })).result as { webhook_url: string; secret: string };
     const url = `${rw.url}${new URL(src.webhook_url).pathname}`;
     progress('riskwire CrowdStrike webhook');
-    ours = await load(url, src.secret, 204);
+    ours = await measured(rw, url, src.secret, 204);
   } finally {
     await rw.stop();
   }
   const floorSecret = 'floor-secret';
   const floorServer = await forkDurableFloor('crowdstrike', { FLOOR_SECRET: floorSecret });
-  let floor: number;
+  let floor: { rate: number; cpuUs: number };
   try {
     progress('durable floor (reference)');
-    floor = await load(floorServer.url, floorSecret, 204);
+    floor = await measured(floorServer, floorServer.url, floorSecret, 204);
   } finally {
     await floorServer.close();
   }
   const scoringServer = await forkDurableFloor('crowdstrike', { FLOOR_SECRET: floorSecret, FLOOR_SCORING: 'after-answer' });
-  let scoringFloor: number;
+  let scoringFloor: { rate: number; cpuUs: number };
   try {
     progress('scoring floor (reference)');
-    scoringFloor = await load(scoringServer.url, floorSecret, 204);
+    scoringFloor = await measured(scoringServer, scoringServer.url, floorSecret, 204);
   } finally {
     await scoringServer.close();
   }
-  const bareAfter = await load(`http://127.0.0.1:${barePort}/`, 'x', 202);
+  const bareAfter = (await load(`http://127.0.0.1:${barePort}/`, 'x', 202)).rate;
   bare.kill();
   const baseline = (bareBefore + bareAfter) / 2;
   printHeader('sources (CrowdStrike webhook: HMAC + scoring)', [
@@ -111,14 +118,15 @@ export async function run(): Promise<void> {
     'riskwire: node dist/src/main.js as a child process, embedded SQLite, LOG_LEVEL=info; baseline: bare node:http answering 202, also a child process',
     'command: npm run build && npm run bench -- sources',
   ]);
-  printTable(['server', 'events/s'], [
-    ['bare node:http 202 (before)', fmt(bareBefore, 0)],
-    ['riskwire CrowdStrike webhook (204)', fmt(ours, 0)],
-    ['durable floor (reference): signature, parse, one INSERT (204)', fmt(floor, 0)],
-    ['scoring floor (reference): the same, plus one event row and one user upsert (204)', fmt(scoringFloor, 0)],
-    ['bare node:http 202 (after)', fmt(bareAfter, 0)],
+  printTable(['server', 'events/s', 'server CPU µs/event'], [
+    ['bare node:http 202 (before)', fmt(bareBefore, 0), ''],
+    ['riskwire CrowdStrike webhook (204)', fmt(ours.rate, 0), fmt(ours.cpuUs, 0)],
+    ['durable floor (reference): signature, parse, one INSERT (204)', fmt(floor.rate, 0), fmt(floor.cpuUs, 0)],
+    ['scoring floor (reference): the same, plus one event row and one user upsert (204)', fmt(scoringFloor.rate, 0), fmt(scoringFloor.cpuUs, 0)],
+    ['bare node:http 202 (after)', fmt(bareAfter, 0), ''],
   ]);
-  process.stdout.write(`durable floor ÷ bare: ${fmt(floor / baseline, 2)} (reference, no target: the least a durable webhook endpoint does, nothing scored)\n\n`);
-  process.stdout.write(`scoring floor ÷ bare: ${fmt(scoringFloor / baseline, 2)} (reference, no target: the least a webhook endpoint that scores does)\n\n`);
-  printVerdicts([{ name: 'riskwire ÷ bare', value: fmt(ours / baseline, 2), target: '≥ 0.40', pass: ours / baseline >= 0.4 }]);
+  process.stdout.write(`durable floor ÷ bare: ${fmt(floor.rate / baseline, 2)} (reference, no target: the least a durable webhook endpoint does, nothing scored)\n`);
+  process.stdout.write(`scoring floor ÷ bare: ${fmt(scoringFloor.rate / baseline, 2)} (reference, no target: the least a webhook endpoint that scores does)\n`);
+  process.stdout.write('server CPU µs/event: user + system time of the server process (all threads) from the start of its load to a second after, ÷ events answered; steadier than rates across machine phases\n\n');
+  printVerdicts([{ name: 'riskwire ÷ bare', value: fmt(ours.rate / baseline, 2), target: '≥ 0.40', pass: ours.rate / baseline >= 0.4 }]);
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuMs } from './process-cpu.js';
 import { BrokenRunError } from './report.js';
 
 /** riskwire as a child process (its own event loop, as in production) on a fresh DATA_DIR. */
@@ -50,6 +51,8 @@ export async function startRiskwireProcess(env: Record<string, string> = {}) {
     url: base,
     token,
     api,
+    /** CPU the riskwire process has used so far, ms (process-cpu.ts). */
+    cpuMs: () => processCpuMs(child.pid),
     /** A receiver with a client-credentials access token, ready to create streams. */
     async receiver(name: string) {
       const r = (await api('POST', '/client/v4/accounts/bench/ssf/receivers', { name })).result;
