@@ -8,6 +8,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startPullConnectors } from '../../src/sources/pull-connectors.js';
 import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testStores } from '../helpers/stores.js';
 
 /*
  * The CrowdStrike Event Streams pull connector (vendors reference §4.2 steps 1–5) against a fake
@@ -145,196 +146,201 @@ function failRecording(fails: (e: Parameters<typeof t.app.storage.sources.record
   };
 }
 
-beforeAll(async () => {
-  t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' });
-  const r = await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, {
-    method: 'PUT', token: t.token, json: { behaviors: { crowdstrike_detection_high: { enabled: true, risk_level: 'medium' } } },
+describe.each(testStores())('CrowdStrike Event Streams ($name)', (store) => {
+  beforeAll(async () => {
+    t = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', ...store.env() });
+    const r = await call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, {
+      method: 'PUT', token: t.token, json: { behaviors: { crowdstrike_detection_high: { enabled: true, risk_level: 'medium' } } },
+    });
+    expect(r.status).toBe(200);
   });
-  expect(r.status).toBe(200);
-});
-afterAll(async () => t?.close());
-beforeEach(async () => {
-  falcon = new FakeFalcon(secret);
-  await falcon.start();
-});
-afterEach(async () => falcon.stop());
+  afterAll(async () => {
+    await t?.close();
+    await store.cleanup();
+  });
+  beforeEach(async () => {
+    falcon = new FakeFalcon(secret);
+    await falcon.start();
+  });
+  afterEach(async () => falcon.stop());
 
-describe('Event Streams settings', () => {
-  test('are all or none, naming each missing setting', async () => {
-    const r = await createSource({ stream_api_base_url: 'https://api.eu-1.crowdstrike.com', stream_client_id: 'c' });
-    expect(r.status).toBe(400);
-    expect(r.text).toContain('stream_client_secret');
-    expect(r.text).toContain('stream_app_id');
+  describe('Event Streams settings', () => {
+    test('are all or none, naming each missing setting', async () => {
+      const r = await createSource({ stream_api_base_url: 'https://api.eu-1.crowdstrike.com', stream_client_id: 'c' });
+      expect(r.status).toBe(400);
+      expect(r.text).toContain('stream_client_secret');
+      expect(r.text).toContain('stream_app_id');
+    });
+
+    test('the client secret is sealed: never returned by the API', async () => {
+      const r = await createSource(streamSettings());
+      expect(r.status).toBe(201);
+      expect(r.text).not.toContain(secret);
+      expect(r.body.result.settings.stream_client_id).toBe('client-1');
+      const got = await call(`${t.url}/client/v4/accounts/acme/sources/${r.body.result.id}`, { token: t.token });
+      expect(got.text).not.toContain(secret);
+      await call(`${t.url}/client/v4/accounts/acme/sources/${r.body.result.id}`, { method: 'DELETE', token: t.token });
+    });
   });
 
-  test('the client secret is sealed: never returned by the API', async () => {
-    const r = await createSource(streamSettings());
-    expect(r.status).toBe(201);
-    expect(r.text).not.toContain(secret);
-    expect(r.body.result.settings.stream_client_id).toBe('client-1');
-    const got = await call(`${t.url}/client/v4/accounts/acme/sources/${r.body.result.id}`, { token: t.token });
-    expect(got.text).not.toContain(secret);
-    await call(`${t.url}/client/v4/accounts/acme/sources/${r.body.result.id}`, { method: 'DELETE', token: t.token });
+  describe('Event Streams settings, patched', () => {
+    test('PATCH merges settings (RFC 7396): a change keeps the sealed secret, null removes the Event Streams settings and their secret', async () => {
+      const src = (await createSource(streamSettings())).body.result;
+      const patch = (settings: Record<string, unknown>) => call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'PATCH', token: t.token, json: { settings } });
+      const changed = await patch({ replay_window_seconds: 120 });
+      expect(changed.status).toBe(200);
+      expect(changed.body.result.settings).toMatchObject({ replay_window_seconds: 120, stream_client_id: 'client-1', stream_client_secret: 'set' });
+      // The secret left out is still the one the connector authenticates with.
+      const c = connectors();
+      try {
+        await eventually(() => falcon.tokenRequests.length >= 1);
+        expect(falcon.tokenRequests[0]!.get('client_secret')).toBe(secret);
+      } finally {
+        await c.stop();
+      }
+      // Removing only part of the group is refused, naming what is missing; removing all of it switches the connector off.
+      expect((await patch({ stream_client_secret: null })).status).toBe(400);
+      const off = await patch({ stream_api_base_url: null, stream_client_id: null, stream_client_secret: null, stream_app_id: null });
+      expect(off.status).toBe(200);
+      expect(Object.keys(off.body.result.settings).filter((k) => k.startsWith('stream_'))).toEqual([]);
+      expect(JSON.stringify(await t.app.storage.sources.get('acme', src.id))).not.toMatch(/_sealed|stream_/);
+      const targets = await t.app.sources.pullTargets('crowdstrike', (s) => typeof s.stream_client_id === 'string');
+      expect(targets.map((x) => x.source.id)).not.toContain(src.id);
+      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+    });
   });
-});
 
-describe('Event Streams settings, patched', () => {
-  test('PATCH merges settings (RFC 7396): a change keeps the sealed secret, null removes the Event Streams settings and their secret', async () => {
-    const src = (await createSource(streamSettings())).body.result;
-    const patch = (settings: Record<string, unknown>) => call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'PATCH', token: t.token, json: { settings } });
-    const changed = await patch({ replay_window_seconds: 120 });
-    expect(changed.status).toBe(200);
-    expect(changed.body.result.settings).toMatchObject({ replay_window_seconds: 120, stream_client_id: 'client-1', stream_client_secret: 'set' });
-    // The secret left out is still the one the connector authenticates with.
-    const c = connectors();
-    try {
-      await eventually(() => falcon.tokenRequests.length >= 1);
-      expect(falcon.tokenRequests[0]!.get('client_secret')).toBe(secret);
-    } finally {
-      await c.stop();
-    }
-    // Removing only part of the group is refused, naming what is missing; removing all of it switches the connector off.
-    expect((await patch({ stream_client_secret: null })).status).toBe(400);
-    const off = await patch({ stream_api_base_url: null, stream_client_id: null, stream_client_secret: null, stream_app_id: null });
-    expect(off.status).toBe(200);
-    expect(Object.keys(off.body.result.settings).filter((k) => k.startsWith('stream_'))).toEqual([]);
-    expect(JSON.stringify(await t.app.storage.sources.get('acme', src.id))).not.toMatch(/_sealed|stream_/);
-    const targets = await t.app.sources.pullTargets('crowdstrike', (s) => typeof s.stream_client_id === 'string');
-    expect(targets.map((x) => x.source.id)).not.toContain(src.id);
-    await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-  });
-});
-
-describe('the Event Streams connector', () => {
-  test('authenticates, discovers, scores streamed events, records malformed ones and resumes after the last offset', async () => {
-    const a = detection(100);
-    const b = detection(102);
-    falcon.feed = [{ offset: 100, line: JSON.stringify(a) }, { offset: 101, line: 'not json at all' }, { offset: 102, line: JSON.stringify(b) }];
-    const src = (await createSource(streamSettings())).body.result;
-    let c = connectors();
-    try {
-      expect(await levelOf(a.event.UserName)).toBe('medium');
-      expect(await levelOf(b.event.UserName)).toBe('medium');
-      await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 102);
-      // §4.2 step 1: client credentials from the (opened) sealed setting; step 3: the session token.
-      expect(falcon.tokenRequests[0]!.get('client_id')).toBe('client-1');
-      expect(falcon.feedRequests[0]).toEqual({ offset: null, authorization: 'Token session-token' });
-      const events = (await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}/events?limit=100`, { token: t.token })).body.result as Array<{ outcome: string }>;
-      expect(events.some((e) => e.outcome.startsWith('rejected'))).toBe(true);
-      expect(events.filter((e) => e.outcome.startsWith('scored'))).toHaveLength(2);
-    } finally {
-      await c.stop();
-    }
-    // A restart resumes after the last processed offset (§4.2 step 5) and scores only what is new.
-    const d = detection(103);
-    falcon.feed.push({ offset: 103, line: JSON.stringify(d) });
-    c = connectors();
-    try {
-      expect(await levelOf(d.event.UserName)).toBe('medium');
-      expect(falcon.feedRequests.at(-1)!.offset).toBe('103');
-      // The outcome is written after the scoring (on MongoDB it can trail the user's level).
-      await eventually(async () => {
+  describe('the Event Streams connector', () => {
+    test('authenticates, discovers, scores streamed events, records malformed ones and resumes after the last offset', async () => {
+      const a = detection(100);
+      const b = detection(102);
+      falcon.feed = [{ offset: 100, line: JSON.stringify(a) }, { offset: 101, line: 'not json at all' }, { offset: 102, line: JSON.stringify(b) }];
+      const src = (await createSource(streamSettings())).body.result;
+      let c = connectors();
+      try {
+        expect(await levelOf(a.event.UserName)).toBe('medium');
+        expect(await levelOf(b.event.UserName)).toBe('medium');
+        await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 102);
+        // §4.2 step 1: client credentials from the (opened) sealed setting; step 3: the session token.
+        expect(falcon.tokenRequests[0]!.get('client_id')).toBe('client-1');
+        expect(falcon.feedRequests[0]).toEqual({ offset: null, authorization: 'Token session-token' });
         const events = (await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}/events?limit=100`, { token: t.token })).body.result as Array<{ outcome: string }>;
-        return events.filter((e) => e.outcome.startsWith('scored')).length === 3;
-      });
-    } finally {
-      await c.stop();
-      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-    }
-  });
+        expect(events.some((e) => e.outcome.startsWith('rejected'))).toBe(true);
+        expect(events.filter((e) => e.outcome.startsWith('scored'))).toHaveLength(2);
+      } finally {
+        await c.stop();
+      }
+      // A restart resumes after the last processed offset (§4.2 step 5) and scores only what is new.
+      const d = detection(103);
+      falcon.feed.push({ offset: 103, line: JSON.stringify(d) });
+      c = connectors();
+      try {
+        expect(await levelOf(d.event.UserName)).toBe('medium');
+        expect(falcon.feedRequests.at(-1)!.offset).toBe('103');
+        // The outcome is written after the scoring (on MongoDB it can trail the user's level).
+        await eventually(async () => {
+          const events = (await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}/events?limit=100`, { token: t.token })).body.result as Array<{ outcome: string }>;
+          return events.filter((e) => e.outcome.startsWith('scored')).length === 3;
+        });
+      } finally {
+        await c.stop();
+        await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+      }
+    });
 
-  test('refreshes the session before its interval ends (§4.2 step 4)', async () => {
-    falcon.refreshInterval = 0.2; // seconds: short intervals refresh at half the interval
-    const src = (await createSource(streamSettings())).body.result;
-    const c = connectors();
-    try {
-      await eventually(() => falcon.refreshes.length >= 2);
-      expect(falcon.refreshes[0]).toBe('refresh_active_stream_session');
-      expect(falcon.feedRequests).toHaveLength(1); // refreshing keeps the same stream open
-    } finally {
-      await c.stop();
-      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-    }
-  });
+    test('refreshes the session before its interval ends (§4.2 step 4)', async () => {
+      falcon.refreshInterval = 0.2; // seconds: short intervals refresh at half the interval
+      const src = (await createSource(streamSettings())).body.result;
+      const c = connectors();
+      try {
+        await eventually(() => falcon.refreshes.length >= 2);
+        expect(falcon.refreshes[0]).toBe('refresh_active_stream_session');
+        expect(falcon.feedRequests).toHaveLength(1); // refreshing keeps the same stream open
+      } finally {
+        await c.stop();
+        await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+      }
+    });
 
-  test('a failing feed is retried with a fresh session; a deleted source stops streaming', async () => {
-    falcon.failNextFeed = 503;
-    const e = detection(7);
-    falcon.feed = [{ offset: 7, line: JSON.stringify(e) }];
-    const src = (await createSource(streamSettings())).body.result;
-    const c = connectors();
-    try {
-      expect(await levelOf(e.event.UserName)).toBe('medium');
-      expect(falcon.feedRequests.length).toBeGreaterThanOrEqual(2);
-      await eventually(() => falcon.openStreams.size === 1);
-      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-      await eventually(() => falcon.openStreams.size === 0);
-    } finally {
-      await c.stop();
-    }
-  });
+    test('a failing feed is retried with a fresh session; a deleted source stops streaming', async () => {
+      falcon.failNextFeed = 503;
+      const e = detection(7);
+      falcon.feed = [{ offset: 7, line: JSON.stringify(e) }];
+      const src = (await createSource(streamSettings())).body.result;
+      const c = connectors();
+      try {
+        expect(await levelOf(e.event.UserName)).toBe('medium');
+        expect(falcon.feedRequests.length).toBeGreaterThanOrEqual(2);
+        await eventually(() => falcon.openStreams.size === 1);
+        await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+        await eventually(() => falcon.openStreams.size === 0);
+      } finally {
+        await c.stop();
+      }
+    });
 
-  test('a store failure while an event is scored ends the session before its offset moves: the event is read again, not skipped', async () => {
-    const e = detection(300);
-    falcon.feed = [{ offset: 300, line: JSON.stringify(e) }];
-    // The first recording of a vendor event fails.
-    let failed = 0;
-    const restore = failRecording((ev) => ev.kind !== 'rejected' && failed === 0 && ++failed === 1);
-    const src = (await createSource(streamSettings())).body.result;
-    const c = connectors();
-    try {
-      expect(await levelOf(e.event.UserName)).toBe('medium');
-      expect(failed).toBe(1);
-      expect(falcon.feedRequests.length).toBeGreaterThanOrEqual(2); // read again in a new session
-      await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 300);
-    } finally {
-      restore();
-      await c.stop();
-      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-    }
-  });
+    test('a store failure while an event is scored ends the session before its offset moves: the event is read again, not skipped', async () => {
+      const e = detection(300);
+      falcon.feed = [{ offset: 300, line: JSON.stringify(e) }];
+      // The first recording of a vendor event fails.
+      let failed = 0;
+      const restore = failRecording((ev) => ev.kind !== 'rejected' && failed === 0 && ++failed === 1);
+      const src = (await createSource(streamSettings())).body.result;
+      const c = connectors();
+      try {
+        expect(await levelOf(e.event.UserName)).toBe('medium');
+        expect(failed).toBe(1);
+        expect(falcon.feedRequests.length).toBeGreaterThanOrEqual(2); // read again in a new session
+        await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 300);
+      } finally {
+        restore();
+        await c.stop();
+        await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+      }
+    });
 
-  test('an event whose scoring fails every time is skipped after 5 attempts, so the partition does not stall', async () => {
-    const poison = detection(400);
-    const next = detection(401);
-    falcon.feed = [{ offset: 400, line: JSON.stringify(poison) }, { offset: 401, line: JSON.stringify(next) }];
-    let attempts = 0;
-    const restore = failRecording((ev) => ev.eventId.includes(String(poison.event.CompositeId)) && ++attempts > 0);
-    const src = (await createSource(streamSettings())).body.result;
-    const c = connectors();
-    try {
-      expect(await levelOf(next.event.UserName)).toBe('medium');
-      expect(attempts).toBe(5);
-      await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 401);
-    } finally {
-      restore();
-      await c.stop();
-      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-    }
-  });
+    test('an event whose scoring fails every time is skipped after 5 attempts, so the partition does not stall', async () => {
+      const poison = detection(400);
+      const next = detection(401);
+      falcon.feed = [{ offset: 400, line: JSON.stringify(poison) }, { offset: 401, line: JSON.stringify(next) }];
+      let attempts = 0;
+      const restore = failRecording((ev) => ev.eventId.includes(String(poison.event.CompositeId)) && ++attempts > 0);
+      const src = (await createSource(streamSettings())).body.result;
+      const c = connectors();
+      try {
+        expect(await levelOf(next.event.UserName)).toBe('medium');
+        expect(attempts).toBe(5);
+        await eventually(async () => (await t.app.storage.sources.getOffsets('acme', src.id))['0'] === 401);
+      } finally {
+        restore();
+        await c.stop();
+        await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+      }
+    });
 
-  test('wrong client credentials never reach the feed', async () => {
-    const src = (await createSource({ ...streamSettings(), stream_client_secret: 'wrong' })).body.result;
-    const c = connectors();
-    try {
-      await eventually(() => falcon.tokenRequests.length >= 2); // retried with backoff
-      expect(falcon.feedRequests).toHaveLength(0);
-    } finally {
-      await c.stop();
-      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-    }
-  });
+    test('wrong client credentials never reach the feed', async () => {
+      const src = (await createSource({ ...streamSettings(), stream_client_secret: 'wrong' })).body.result;
+      const c = connectors();
+      try {
+        await eventually(() => falcon.tokenRequests.length >= 2); // retried with backoff
+        expect(falcon.feedRequests).toHaveLength(0);
+      } finally {
+        await c.stop();
+        await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+      }
+    });
 
-  test('outbound rules apply: a loopback Falcon URL is refused unless private networks are allowed', async () => {
-    const src = (await createSource(streamSettings())).body.result;
-    const { logger, warnings } = capturing();
-    const c = connectors(false, logger);
-    try {
-      await eventually(() => warnings.some((w) => /refusing/.test(w)));
-      expect(falcon.tokenRequests).toHaveLength(0);
-    } finally {
-      await c.stop();
-      await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
-    }
+    test('outbound rules apply: a loopback Falcon URL is refused unless private networks are allowed', async () => {
+      const src = (await createSource(streamSettings())).body.result;
+      const { logger, warnings } = capturing();
+      const c = connectors(false, logger);
+      try {
+        await eventually(() => warnings.some((w) => /refusing/.test(w)));
+        expect(falcon.tokenRequests).toHaveLength(0);
+      } finally {
+        await c.stop();
+        await call(`${t.url}/client/v4/accounts/acme/sources/${src.id}`, { method: 'DELETE', token: t.token });
+      }
+    });
   });
 });

@@ -176,6 +176,7 @@ export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<voi
   };
 
   const sleep = (ms: number) => new Promise<void>((resolve) => {
+    if (abort.signal.aborted) return resolve(); // its 'abort' listener would never fire
     const t = setTimeout(resolve, ms);
     abort.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });

@@ -15,6 +15,9 @@ export function guardedFetch(opts: { allowPrivateNetwork: boolean; timeoutMs?: n
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
   return (input: string | URL, init: { method?: string; headers?: Record<string, string> | Headers | Array<[string, string]>; body?: string | URLSearchParams | null; signal?: AbortSignal | null } = {}): Promise<Response> =>
     new Promise((resolve, reject) => {
+      // An 'abort' listener added to an already aborted signal never fires: without this check
+      // the request would run to its timeout after its caller gave up (a connector stopping).
+      if (init.signal?.aborted) return reject(new TypeError(`${init.method ?? 'GET'} ${String(input)}: aborted`));
       const target = new URL(String(input));
       if (target.protocol !== 'https:' && !(opts.allowPrivateNetwork && target.protocol === 'http:')) return reject(new TypeError(`refusing ${target.protocol} URL (https only)`));
       const host = target.hostname.replace(/^\[|\]$/g, '');
