@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Behavior } from '../domain/behavior.js';
 import type { Clock } from '../domain/clock.js';
 import { applyEvent, type RiskChange, type RiskEvent } from '../domain/risk.js';
 import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/ports.js';
 import type { AccountSettingsCache } from './account-settings.js';
 import type { BehaviorService } from './behaviors.js';
-import { resolveUser } from './resolve-user.js';
+import { resolutionWaves, resolveUser } from './resolve-user.js';
 import type { RiskSignal, SignalOutcome } from './signal.js';
 
 /** Summary of one ingestion call. */
@@ -45,9 +46,10 @@ export function ingestSignals(deps: {
     const ids = signals.flatMap((s) => (s.id === undefined ? [] : [s.id]));
     const known = ids.length ? await deps.storage.risk.knownSignals(accountId, ids) : new Map<string, string>();
 
-    // Pass 1: decide each signal and resolve its user, keeping the input order.
+    // Pass 1: decide each signal, keeping the input order; resolve the users of those to record.
     type Slot = { signalId: string; ignored?: string; duplicateOf?: string; event?: RiskEvent };
     const slots: Slot[] = [];
+    const toResolve: Array<{ slot: Slot; signal: RiskSignal; behavior: Behavior }> = [];
     for (const s of signals) {
       const signalId = s.id ?? randomUUID();
       const duplicateOf = known.get(signalId);
@@ -65,20 +67,25 @@ export function ingestSignals(deps: {
         slots.push({ signalId, ignored: `behavior "${s.behavior}" is disabled` });
         continue;
       }
-      const userId = await resolveUser(deps.storage, accountId, s.user, deps.now);
-      if (!userId) {
-        slots.push({ signalId, ignored: `unknown user id "${s.user.id}"` });
-        continue;
-      }
-      const receivedAt = deps.now();
-      // A timestamp in the future is clock skew at the source: it counts as now.
-      const occurredAt = s.occurredAt && s.occurredAt < receivedAt ? s.occurredAt : receivedAt;
-      slots.push({
-        signalId,
-        event: {
+      const slot: Slot = { signalId };
+      slots.push(slot);
+      toResolve.push({ slot, signal: s, behavior });
+    }
+    for (const wave of resolutionWaves(toResolve, (x) => x.signal.user)) {
+      const userIds = await Promise.all(wave.map((x) => resolveUser(deps.storage, accountId, x.signal.user, deps.now)));
+      wave.forEach(({ slot, signal: s, behavior }, i) => {
+        const userId = userIds[i];
+        if (!userId) {
+          slot.ignored = `unknown user id "${s.user.id}"`;
+          return;
+        }
+        const receivedAt = deps.now();
+        // A timestamp in the future is clock skew at the source: it counts as now.
+        const occurredAt = s.occurredAt && s.occurredAt < receivedAt ? s.occurredAt : receivedAt;
+        slot.event = {
           accountId, id: randomUUID(), userId, behaviorId: behavior.id, behaviorName: behavior.name, riskLevel: behavior.riskLevel,
-          occurredAt, receivedAt, source: s.source, signalId, details: s.details ?? {},
-        },
+          occurredAt, receivedAt, source: s.source, signalId: slot.signalId, details: s.details ?? {},
+        };
       });
     }
     // Pass 2: record every event with its level change, in order (one commit on SQLite).
@@ -94,7 +101,7 @@ export function ingestSignals(deps: {
       }
       if (!slot.event) {
         result.ignored++;
-        result.items.push({ id: slot.signalId, status: 'ignored', reason: slot.ignored! });
+        result.items.push({ id: slot.signalId, status: 'ignored', reason: slot.ignored ?? 'not recorded' });
         continue;
       }
       const outcome = outcomes[next++]!;

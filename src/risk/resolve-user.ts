@@ -52,3 +52,30 @@ export async function resolveUser(storage: Storage, accountId: string, u: Signal
   });
   return userId;
 }
+
+/**
+ * Splits items, in order, into runs ("waves") whose users can be resolved at once: no two items of
+ * a wave name the same user id or identifier. An item naming something an earlier item of the
+ * current wave names starts the next wave, so every resolution still sees the users and
+ * identifiers the items before it created, exactly as one at a time — but the new users of a
+ * wave are created in one group commit instead of one commit (and one event-loop turn) each.
+ */
+export function resolutionWaves<T>(items: readonly T[], userOf: (item: T) => SignalUser): T[][] {
+  const waves: T[][] = [];
+  let wave: T[] = [];
+  let named = new Set<string>();
+  for (const item of items) {
+    const u = userOf(item);
+    const keys = identifiersOf(u).map((i) => `${i.kind}\u0000${i.value}`);
+    if (u.id) keys.push(`id\u0000${u.id}`);
+    if (keys.some((k) => named.has(k))) {
+      waves.push(wave);
+      wave = [];
+      named = new Set();
+    }
+    wave.push(item);
+    for (const k of keys) named.add(k);
+  }
+  if (wave.length) waves.push(wave);
+  return waves;
+}
