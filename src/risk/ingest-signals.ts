@@ -101,7 +101,7 @@ export function ingestSignals(deps: {
       }
       if (!slot.event) {
         result.ignored++;
-        result.items.push({ id: slot.signalId, status: 'ignored', reason: slot.ignored ?? 'not recorded' });
+        result.items.push({ id: slot.signalId, status: 'ignored', reason: slot.ignored! });
         continue;
       }
       const outcome = outcomes[next++]!;
