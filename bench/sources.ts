@@ -93,23 +93,19 @@ export async function run(): Promise<void> {
   } finally {
     await rw.stop();
   }
-  const floorSecret = 'floor-secret';
-  const floorServer = await forkDurableFloor('crowdstrike', { FLOOR_SECRET: floorSecret });
-  let floor: { rate: number; cpuUs: number };
-  try {
-    progress('durable floor (reference)');
-    floor = await measured(floorServer, floorServer.url, floorSecret, 204);
-  } finally {
-    await floorServer.close();
-  }
-  const scoringServer = await forkDurableFloor('crowdstrike', { FLOOR_SECRET: floorSecret, FLOOR_SCORING: 'after-answer' });
-  let scoringFloor: { rate: number; cpuUs: number };
-  try {
-    progress('scoring floor (reference)');
-    scoringFloor = await measured(scoringServer, scoringServer.url, floorSecret, 204);
-  } finally {
-    await scoringServer.close();
-  }
+  /** A floor (floor-process.ts, `crowdstrike`) under the same load; `scoring`: the scoring floor. */
+  const floorRow = async (name: string, scoring: boolean) => {
+    const floorSecret = 'floor-secret';
+    const server = await forkDurableFloor('crowdstrike', { FLOOR_SECRET: floorSecret, ...(scoring ? { FLOOR_SCORING: 'after-answer' } : {}) });
+    try {
+      progress(name);
+      return await measured(server, server.url, floorSecret, 204);
+    } finally {
+      await server.close();
+    }
+  };
+  const floor = await floorRow('durable floor (reference)', false);
+  const scoringFloor = await floorRow('scoring floor (reference)', true);
   const bareAfter = (await load(`http://127.0.0.1:${barePort}/`, 'x', 202)).rate;
   bare.kill();
   const baseline = (bareBefore + bareAfter) / 2;
