@@ -1,6 +1,7 @@
 import { randomBytes, sign } from 'node:crypto';
 import net from 'node:net';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { testStores } from '../helpers/stores.js';
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -21,20 +22,25 @@ const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 10_000) 
  * transmitter, gets a token with client credentials, creates its stream, has it verified, and a
  * risk change at the transmitter scores the same user at the receiver — by push and by poll.
  */
-describe('SSF receiver, managed mode, against riskwire’s own transmitter', () => {
+/** Each store twice: the transmitter and the receiver keep separate data. */
+const storePairs = testStores().map((tx, i) => ({ name: tx.name, tx, rx: testStores()[i]! }));
+
+describe.each(storePairs)('SSF receiver, managed mode, against riskwire’s own transmitter ($name)', (stores) => {
   let tx: TestApp;
   let rx: TestApp;
   beforeAll(async () => {
     const [txPort, rxPort] = [await freePort(), await freePort()];
     const env = { RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', RISKWIRE_SSF_MIN_VERIFICATION_INTERVAL_SECONDS: '0', RISKWIRE_PUSH_BACKOFF_BASE_MS: '20' };
-    tx = await startTestApp({ ...env, PORT: String(txPort), PUBLIC_URL: `http://127.0.0.1:${txPort}` });
-    rx = await startTestApp({ ...env, PORT: String(rxPort), PUBLIC_URL: `http://127.0.0.1:${rxPort}` });
+    tx = await startTestApp({ ...env, ...stores.tx.env(), PORT: String(txPort), PUBLIC_URL: `http://127.0.0.1:${txPort}` });
+    rx = await startTestApp({ ...env, ...stores.rx.env(), PORT: String(rxPort), PUBLIC_URL: `http://127.0.0.1:${rxPort}` });
     await call(`${tx.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, { method: 'PUT', token: tx.token, json: { behaviors: { imp_travel: { enabled: true, risk_level: 'high' } } } });
     await call(`${rx.url}/client/v4/accounts/acme/zt_risk_scoring/behaviors`, { method: 'PUT', token: rx.token, json: { behaviors: { peer_risk_high: { enabled: true, risk_level: 'high' } } } });
   });
   afterAll(async () => {
-    await rx.close();
-    await tx.close();
+    await rx?.close();
+    await tx?.close();
+    await stores.rx.cleanup();
+    await stores.tx.cleanup();
   });
 
   const subscribe = async (delivery: 'push' | 'poll') => {
