@@ -4,14 +4,15 @@ import { loadDeclaredStreams } from '../../src/config/declarative-streams.js';
 import net from 'node:net';
 import { call, startTestApp } from '../helpers/test-app.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { testStores } from '../helpers/stores.js';
 
 describe('declarative streams/ files', () => {
-  it('registers declared static transmitters at start, once, across restarts', async () => {
+  it.each(testStores())('registers declared static transmitters at start, once, across restarts ($name)', async (store) => {
     const { dir, cleanup } = tempDir();
     try {
       fs.writeFileSync(path.join(dir, 'okta.json'), JSON.stringify({ account: 'acme', transmitters: [{ mode: 'static', issuer: 'https://acme.okta.example', jwks_uri: 'http://127.0.0.1:9/keys', audience: 'aud-okta' }] }));
       fs.writeFileSync(path.join(dir, 'ignored.txt'), 'not json');
-      const env = { RISKWIRE_STREAMS_DIR: dir, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' };
+      const env = { RISKWIRE_STREAMS_DIR: dir, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', ...store.env() };
       const first = await startTestApp(env);
       const dataDir = first.dataDir;
       try {
@@ -29,6 +30,7 @@ describe('declarative streams/ files', () => {
       }
     } finally {
       cleanup();
+      await store.cleanup();
     }
   });
 
@@ -44,13 +46,14 @@ describe('declarative streams/ files', () => {
     }
   });
 
-  it('managed: registered at start with the credential its variable holds, once across restarts; an unreachable one does not stop start-up', async () => {
+  it.each(testStores())('managed: registered at start with the credential its variable holds, once across restarts; an unreachable one does not stop start-up ($name)', async (store) => {
     const port = await new Promise<number>((resolve) => {
       const srv = net.createServer().listen(0, '127.0.0.1', () => {
         const { port: p } = srv.address() as net.AddressInfo;
         srv.close(() => resolve(p));
       });
     });
+    // The transmitter on the embedded store; the receiver under test on `store`.
     const tx = await startTestApp({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', RISKWIRE_SSF_MIN_VERIFICATION_INTERVAL_SECONDS: '0' });
     const { dir, cleanup } = tempDir();
     try {
@@ -63,7 +66,7 @@ describe('declarative streams/ files', () => {
           { mode: 'managed', issuer: 'http://127.0.0.1:9/ssf/nobody', delivery: 'push', auth: { access_token_env: 'RW_TEST_TX_SECRET' } },
         ],
       }));
-      const env = { RISKWIRE_STREAMS_DIR: dir, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' };
+      const env = { RISKWIRE_STREAMS_DIR: dir, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', ...store.env() };
       const first = await startTestApp(env);
       const { dataDir, masterKey } = first;
       try {
@@ -86,6 +89,7 @@ describe('declarative streams/ files', () => {
       delete process.env.RW_TEST_TX_SECRET;
       cleanup();
       await tx.close();
+      await store.cleanup();
     }
   });
 

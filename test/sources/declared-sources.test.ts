@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadDeclaredSources } from '../../src/config/declarative-sources.js';
 import { call, startTestApp } from '../helpers/test-app.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { testStores } from '../helpers/stores.js';
 
 const OKTA_SECRET = 'okta-hook-secret-0123456789-abcdef';
 const S1_SECRET = 's1-webhook-secret-0123456789-abcdef';
@@ -24,13 +25,13 @@ describe('declarative sources/ files', () => {
     settings: { verify_with_api: true, api_base_url: 'https://usea1.sentinelone.net' }, settings_env: { api_token: 'RW_TEST_S1_TOKEN' },
   };
 
-  it('creates declared sources at start with the secrets their variables hold, changes nothing on restart, and rotates a secret whose variable changed', async () => {
+  it.each(testStores())('creates declared sources at start with the secrets their variables hold, changes nothing on restart, and rotates a secret whose variable changed ($name)', async (store) => {
     const { dir, cleanup } = tempDir();
     try {
       declare(dir, [okta, s1]);
       fs.mkdirSync(path.join(dir, 'examples'));
       fs.writeFileSync(path.join(dir, 'examples', 'other.json'), JSON.stringify({ account: 'acme', sources: [{ ...okta, name: 'example only' }] }));
-      const env = { RISKWIRE_SOURCES_DIR: dir };
+      const env = { RISKWIRE_SOURCES_DIR: dir, ...store.env() };
       const first = await startTestApp(env);
       const { dataDir, masterKey } = first;
       let before: Array<{ id: string; name: string; updatedAt: Date }>;
@@ -68,6 +69,7 @@ describe('declarative sources/ files', () => {
       }
     } finally {
       cleanup();
+      await store.cleanup();
     }
   });
 
