@@ -20,8 +20,9 @@ import { unprocessableCriticalMember } from './to-signal.js';
 import { guardedFetch } from '../ssf/outbound/guarded-fetch.js';
 import { ServiceError } from '../domain/errors.js';
 
-/** Pushed SETs scored together at most (scoring-queue.ts). */
+/** Pushed SETs scored together at most, and waiting in memory at most (scoring-queue.ts). */
 const PUSH_BATCH = 500;
+const PUSH_QUEUE = 20_000;
 
 /** A pending SET younger than this is left to whoever is scoring it (see `recover`). */
 const RECOVERY_AGE_MS = 10_000;
@@ -79,7 +80,7 @@ export function receiverService(deps: {
     } finally {
       for (const r of batch) inFlight.delete(flightKey(r));
     }
-  }, { maxBatch: PUSH_BATCH, onError: (err) => deps.logger.error('processing received SETs failed', { error: err }) });
+  }, { maxBatch: PUSH_BATCH, maxQueued: PUSH_QUEUE, onError: (err) => deps.logger.error('processing received SETs failed', { error: err }) });
 
   /**
    * One RFC 8936 round for one subscription: acknowledges what the last round stored, reports
@@ -213,8 +214,8 @@ export function receiverService(deps: {
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
       if (via === 'poll') return () => process(record);
       return async () => {
-        inFlight.add(flightKey(record));
-        pushed.add(record);
+        // Refused when the queue is full: the SET stays pending for the recovery sweep.
+        if (pushed.add(record)) inFlight.add(flightKey(record));
       };
     },
 

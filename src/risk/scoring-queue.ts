@@ -9,12 +9,16 @@
  * recovery sweep scores what a crash left behind.
  */
 export interface ScoringQueue<T> {
-  add(item: T): void;
+  /**
+   * Queues `item`, or refuses it (false) while `maxQueued` items wait: under sustained overload
+   * the backlog stays in the store, where the owner's recovery sweep finds it, not in memory.
+   */
+  add(item: T): boolean;
   /** Resolves once nothing is queued or running (shutdown). */
   idle(): Promise<void>;
 }
 
-export function scoringQueue<T>(run: (batch: T[]) => Promise<void>, opts: { maxBatch: number; onError: (err: unknown) => void }): ScoringQueue<T> {
+export function scoringQueue<T>(run: (batch: T[]) => Promise<void>, opts: { maxBatch: number; maxQueued: number; onError: (err: unknown) => void }): ScoringQueue<T> {
   let queued: T[] = [];
   let running: Promise<void> | undefined;
   const loop = async () => {
@@ -33,8 +37,10 @@ export function scoringQueue<T>(run: (batch: T[]) => Promise<void>, opts: { maxB
   };
   return {
     add(item) {
+      if (queued.length >= opts.maxQueued) return false;
       queued.push(item);
       running ??= loop();
+      return true;
     },
     async idle() {
       while (running) await running;

@@ -14,8 +14,9 @@ import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.
 
 /** An unscored event younger than this is left to whoever is scoring it (see `recover`). */
 const RECOVERY_AGE_MS = 10_000;
-/** Webhook events scored together at most (scoring-queue.ts). */
+/** Webhook deliveries scored together at most, and waiting in memory at most (scoring-queue.ts). */
 const DELIVERY_BATCH = 500;
+const DELIVERY_QUEUE = 20_000;
 
 /** A signal as kept with its event until scored: JSON (dates as ISO strings), the same on every store. */
 const keptSignal = (signal: RiskSignal): Record<string, unknown> => JSON.parse(JSON.stringify(signal)) as Record<string, unknown>;
@@ -132,7 +133,7 @@ export function sourcesService(deps: {
     } finally {
       for (const d of batch) for (const e of d.events) inFlight.delete(flightKey(d.accountId, d.sourceId, e.eventId));
     }
-  }, { maxBatch: DELIVERY_BATCH, onError: (err) => deps.logger.error('scoring source events failed', { error: err }) });
+  }, { maxBatch: DELIVERY_BATCH, maxQueued: DELIVERY_QUEUE, onError: (err) => deps.logger.error('scoring source events failed', { error: err }) });
 
   /**
    * A delivery refused before any event was recorded, listed with the source's events for
@@ -320,9 +321,10 @@ export function sourcesService(deps: {
         accepted,
         duplicates,
         process: async () => {
-          if (!fresh.length) return;
-          for (const e of fresh) inFlight.add(flightKey(accountId, id, e.eventId));
-          delivered.add({ accountId, sourceId: id, events: fresh });
+          // Refused when the queue is full: the events stay unscored for the recovery sweep.
+          if (fresh.length && delivered.add({ accountId, sourceId: id, events: fresh })) {
+            for (const e of fresh) inFlight.add(flightKey(accountId, id, e.eventId));
+          }
         },
       };
     },

@@ -22,7 +22,7 @@ const turn = () => new Promise((r) => setImmediate(r));
 describe('scoringQueue', () => {
   it('takes the items queued in one turn as one batch', async () => {
     const seen: number[][] = [];
-    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 100, onError: () => undefined });
+    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 100, maxQueued: 1000, onError: () => undefined });
     q.add(1);
     q.add(2);
     q.add(3);
@@ -32,7 +32,7 @@ describe('scoringQueue', () => {
 
   it('takes what arrived while a batch ran as the next batch, in arrival order', async () => {
     const r = gatedRunner();
-    const q = scoringQueue<number>(r.run, { maxBatch: 100, onError: () => undefined });
+    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 1000, onError: () => undefined });
     q.add(1);
     await turn();
     expect(r.batches).toEqual([[1]]);
@@ -49,10 +49,25 @@ describe('scoringQueue', () => {
 
   it('splits a backlog into batches of at most maxBatch', async () => {
     const seen: number[][] = [];
-    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 2, onError: () => undefined });
+    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 2, maxQueued: 1000, onError: () => undefined });
     for (let i = 1; i <= 5; i++) q.add(i);
     await q.idle();
     expect(seen).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('refuses items while maxQueued wait (they stay in the store for recovery), and takes them again once there is room', async () => {
+    const r = gatedRunner();
+    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 2, onError: () => undefined });
+    expect(q.add(1)).toBe(true);
+    await turn(); // 1 runs; nothing waits
+    expect([q.add(2), q.add(3), q.add(4)]).toEqual([true, true, false]);
+    await r.release();
+    expect(r.batches).toEqual([[1], [2, 3]]);
+    expect(q.add(5)).toBe(true);
+    await r.release();
+    await r.release();
+    await q.idle();
+    expect(r.batches).toEqual([[1], [2, 3], [5]]);
   });
 
   it('reports a failed batch and goes on with the next', async () => {
@@ -61,7 +76,7 @@ describe('scoringQueue', () => {
     const q = scoringQueue<number>(async (b) => {
       seen.push([...b]);
       if (b.includes(1)) throw new Error('store down');
-    }, { maxBatch: 1, onError: (e) => errors.push(e) });
+    }, { maxBatch: 1, maxQueued: 1000, onError: (e) => errors.push(e) });
     q.add(1);
     q.add(2);
     await q.idle();
@@ -71,7 +86,7 @@ describe('scoringQueue', () => {
 
   it('idle waits for queued and running work, and a later add starts again', async () => {
     const r = gatedRunner();
-    const q = scoringQueue<number>(r.run, { maxBatch: 100, onError: () => undefined });
+    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 1000, onError: () => undefined });
     q.add(1);
     let idle = false;
     const waiting = q.idle().then(() => (idle = true));
