@@ -168,8 +168,10 @@ export function receiverService(deps: {
 
     /**
      * A pushed SET. Answers (by returning) only once the SET is stored; a repeated jti is accepted
-     * again and processed once (RFC 8935 §2). Returns a function that processes it, for the caller
-     * to run after answering 202 (RFC 8935 §2: validate, persist, answer, then act).
+     * again and processed once (RFC 8935 §2). Returns a function for the caller to run before
+     * answering 202: a pushed SET is queued for scoring after the answer (RFC 8935 §2: validate,
+     * persist, answer, then act; under overload it waits for room in the queue, and the answer
+     * with it); a polled one is processed before the function resolves.
      */
     async receive(accountId: string, id: string, jws: string, authorization: string | undefined, via: 'push' | 'poll' = 'push'): Promise<() => Promise<void>> {
       const sub = await storage.subscriptions.get(accountId, id);
@@ -214,8 +216,8 @@ export function receiverService(deps: {
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
       if (via === 'poll') return () => process(record);
       return async () => {
-        // Refused when the queue is full: the SET stays pending for the recovery sweep.
-        if (pushed.add(record)) inFlight.add(flightKey(record));
+        inFlight.add(flightKey(record));
+        await pushed.add(record, 1);
       };
     },
 

@@ -1,49 +1,74 @@
 /**
- * Scoring that follows an answer already given (webhook deliveries, pushed SETs: stored, answered,
+ * Scoring that follows an answer (webhook deliveries, pushed SETs: stored, queued here, answered,
  * then scored), run in batches: whatever is queued while a batch runs is taken together by the
  * next one. Under load one batch carries many deliveries, so they cost one engine call per
  * account, one group commit for their outcomes and one fan-out pass, not one of each per
  * delivery; when idle, an item starts in the next turn (with whatever else that turn queued).
  *
- * Nothing here is durable: the items were stored before they were queued, and the owner's
- * recovery sweep scores what a crash left behind.
+ * Bounded by weight (events or SETs, not deliveries): while `maxQueued` wait, `add` waits for
+ * room, in arrival order, so the caller's answer waits too — backpressure on the sender, with
+ * nothing refused and no item overtaking another. Nothing here is durable: the items were stored
+ * before they were queued, and the owner's recovery sweep scores what a crash left behind.
  */
 export interface ScoringQueue<T> {
-  /**
-   * Queues `item`, or refuses it (false) while `maxQueued` items wait: under sustained overload
-   * the backlog stays in the store, where the owner's recovery sweep finds it, not in memory.
-   */
-  add(item: T): boolean;
+  /** Resolves once `item` is queued (at once unless `maxQueued` already wait). */
+  add(item: T, weight: number): Promise<void>;
   /** Resolves once nothing is queued or running (shutdown). */
   idle(): Promise<void>;
 }
 
 export function scoringQueue<T>(run: (batch: T[]) => Promise<void>, opts: { maxBatch: number; maxQueued: number; onError: (err: unknown) => void }): ScoringQueue<T> {
-  let queued: T[] = [];
+  let queued: Array<{ item: T; weight: number }> = [];
+  let weight = 0;
+  const waiting: Array<{ item: T; weight: number; admit: () => void }> = [];
   let running: Promise<void> | undefined;
-  const loop = async () => {
-    // Started from setImmediate: the items of the turn that queued the first one come along.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (queued.length) {
-      const batch = queued.length > opts.maxBatch ? queued.splice(0, opts.maxBatch) : queued;
-      if (batch === queued) queued = [];
-      try {
-        await run(batch);
-      } catch (err) {
-        opts.onError(err);
-      }
+
+  /** Admits waiters in arrival order while there is room (an item heavier than the bound alone, once the queue is empty). */
+  const admit = () => {
+    while (waiting.length && (weight + waiting[0]!.weight <= opts.maxQueued || queued.length === 0)) {
+      const w = waiting.shift()!;
+      enqueue(w.item, w.weight);
+      w.admit();
     }
-    running = undefined;
+  };
+  const enqueue = (item: T, w: number) => {
+    queued.push({ item, weight: w });
+    weight += w;
+    running ??= loop();
+  };
+  const loop = async () => {
+    try {
+      // Started from setImmediate: the items of the turn that queued the first one come along.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (queued.length) {
+        const batch = queued.length > opts.maxBatch ? queued.splice(0, opts.maxBatch) : queued;
+        if (batch === queued) queued = [];
+        for (const b of batch) weight -= b.weight;
+        admit();
+        try {
+          await run(batch.map((b) => b.item));
+        } catch (err) {
+          try {
+            opts.onError(err);
+          } catch {
+            // A failing error reporter must not stop the queue.
+          }
+        }
+      }
+    } finally {
+      running = undefined;
+    }
   };
   return {
-    add(item) {
-      if (queued.length >= opts.maxQueued) return false;
-      queued.push(item);
-      running ??= loop();
-      return true;
+    add(item, w) {
+      if (!waiting.length && (weight + w <= opts.maxQueued || queued.length === 0)) {
+        enqueue(item, w);
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => waiting.push({ item, weight: w, admit: resolve }));
     },
     async idle() {
-      while (running) await running;
+      while (running || waiting.length) await (running ?? new Promise((r) => setImmediate(r)));
     },
   };
 }

@@ -14,7 +14,7 @@ import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.
 
 /** An unscored event younger than this is left to whoever is scoring it (see `recover`). */
 const RECOVERY_AGE_MS = 10_000;
-/** Webhook deliveries scored together at most, and waiting in memory at most (scoring-queue.ts). */
+/** Webhook deliveries scored together at most, and events waiting in memory at most (scoring-queue.ts). */
 const DELIVERY_BATCH = 500;
 const DELIVERY_QUEUE = 20_000;
 
@@ -295,8 +295,9 @@ export function sourcesService(deps: {
 
     /**
      * A vendor's POST: authenticate (401 without detail, counted), parse (400 naming the field),
-     * record each event once (a retry is a no-op), and return the work of scoring the new ones
-     * for the caller to run after answering — vendors like Okta allow 3 s.
+     * record each event once (a retry is a no-op), and return `process`, which queues the new
+     * ones for scoring (resolving once queued: under overload it waits for room, and the answer
+     * with it); the caller answers after it — vendors like Okta allow 3 s.
      */
     async receive(accountId: string, id: string, req: WebhookRequest): Promise<{ accepted: number; duplicates: number; process: () => Promise<void> }> {
       const source = await storage.sources.get(accountId, id);
@@ -321,10 +322,9 @@ export function sourcesService(deps: {
         accepted,
         duplicates,
         process: async () => {
-          // Refused when the queue is full: the events stay unscored for the recovery sweep.
-          if (fresh.length && delivered.add({ accountId, sourceId: id, events: fresh })) {
-            for (const e of fresh) inFlight.add(flightKey(accountId, id, e.eventId));
-          }
+          if (!fresh.length) return;
+          for (const e of fresh) inFlight.add(flightKey(accountId, id, e.eventId));
+          await delivered.add({ accountId, sourceId: id, events: fresh }, fresh.length);
         },
       };
     },

@@ -18,28 +18,27 @@ function gatedRunner() {
   };
 }
 const turn = () => new Promise((r) => setImmediate(r));
+const quiet = { onError: () => undefined };
 
 describe('scoringQueue', () => {
   it('takes the items queued in one turn as one batch', async () => {
     const seen: number[][] = [];
-    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 100, maxQueued: 1000, onError: () => undefined });
-    q.add(1);
-    q.add(2);
-    q.add(3);
+    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 100, maxQueued: 1000, ...quiet });
+    await Promise.all([q.add(1, 1), q.add(2, 1), q.add(3, 1)]);
     await q.idle();
     expect(seen).toEqual([[1, 2, 3]]);
   });
 
   it('takes what arrived while a batch ran as the next batch, in arrival order', async () => {
     const r = gatedRunner();
-    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 1000, onError: () => undefined });
-    q.add(1);
+    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 1000, ...quiet });
+    await q.add(1, 1);
     await turn();
     expect(r.batches).toEqual([[1]]);
-    q.add(2);
-    q.add(3);
+    await q.add(2, 1);
+    await q.add(3, 1);
     await turn();
-    q.add(4);
+    await q.add(4, 1);
     expect(r.batches).toEqual([[1]]); // one batch at a time
     await r.release();
     expect(r.batches).toEqual([[1], [2, 3, 4]]);
@@ -49,45 +48,64 @@ describe('scoringQueue', () => {
 
   it('splits a backlog into batches of at most maxBatch', async () => {
     const seen: number[][] = [];
-    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 2, maxQueued: 1000, onError: () => undefined });
-    for (let i = 1; i <= 5; i++) q.add(i);
+    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 2, maxQueued: 1000, ...quiet });
+    for (let i = 1; i <= 5; i++) await q.add(i, 1);
     await q.idle();
     expect(seen).toEqual([[1, 2], [3, 4], [5]]);
   });
 
-  it('refuses items while maxQueued wait (they stay in the store for recovery), and takes them again once there is room', async () => {
+  it('holds an add while maxQueued weight waits, and admits the held ones in arrival order as batches leave', async () => {
     const r = gatedRunner();
-    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 2, onError: () => undefined });
-    expect(q.add(1)).toBe(true);
+    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 3, ...quiet });
+    await q.add(1, 1);
     await turn(); // 1 runs; nothing waits
-    expect([q.add(2), q.add(3), q.add(4)]).toEqual([true, true, false]);
+    await q.add(2, 2);
+    const admitted: number[] = [];
+    const held = [q.add(3, 2).then(() => admitted.push(3)), q.add(4, 1).then(() => admitted.push(4))];
+    await turn();
+    expect(admitted).toEqual([]); // 2 + 2 > 3, and 4 may not overtake 3
+    await r.release(); // [2] leaves the queue: 3 and 4 fit
+    await Promise.all(held);
+    expect(admitted).toEqual([3, 4]);
+    expect(r.batches).toEqual([[1], [2]]);
     await r.release();
-    expect(r.batches).toEqual([[1], [2, 3]]);
-    expect(q.add(5)).toBe(true);
-    await r.release();
+    expect(r.batches).toEqual([[1], [2], [3, 4]]);
     await r.release();
     await q.idle();
-    expect(r.batches).toEqual([[1], [2, 3], [5]]);
   });
 
-  it('reports a failed batch and goes on with the next', async () => {
+  it('takes an item heavier than the bound once the queue is empty', async () => {
+    const seen: number[][] = [];
+    const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 100, maxQueued: 2, ...quiet });
+    await q.add(1, 50);
+    await q.idle();
+    expect(seen).toEqual([[1]]);
+  });
+
+  it('reports a failed batch and goes on with the next, even when the reporter throws', async () => {
     const errors: unknown[] = [];
     const seen: number[][] = [];
     const q = scoringQueue<number>(async (b) => {
       seen.push([...b]);
       if (b.includes(1)) throw new Error('store down');
-    }, { maxBatch: 1, maxQueued: 1000, onError: (e) => errors.push(e) });
-    q.add(1);
-    q.add(2);
+    }, { maxBatch: 1, maxQueued: 1000, onError: (e) => {
+      errors.push(e);
+      throw new Error('reporter down');
+    } });
+    await q.add(1, 1);
+    await q.add(2, 1);
     await q.idle();
     expect(seen).toEqual([[1], [2]]);
     expect(errors).toEqual([new Error('store down')]);
+    await q.add(3, 1);
+    await q.idle();
+    expect(seen).toEqual([[1], [2], [3]]);
   });
 
   it('idle waits for queued and running work, and a later add starts again', async () => {
     const r = gatedRunner();
-    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 1000, onError: () => undefined });
-    q.add(1);
+    const q = scoringQueue<number>(r.run, { maxBatch: 100, maxQueued: 1000, ...quiet });
+    await q.add(1, 1);
     let idle = false;
     const waiting = q.idle().then(() => (idle = true));
     await turn();
@@ -95,7 +113,7 @@ describe('scoringQueue', () => {
     await r.release();
     await waiting;
     expect(idle).toBe(true);
-    q.add(2);
+    await q.add(2, 1);
     await turn();
     expect(r.batches).toEqual([[1], [2]]);
     await r.release();

@@ -23,12 +23,11 @@ export function setPushRoute(deps: { receiver: ReceiverService; logger: Logger }
       if (!SET_TYPE.test(x.header('content-type') ?? '')) throw errors.unsupportedMediaType('Content-Type must be application/secevent+jwt');
       const jws = (await x.readBody(SET_BODY_LIMIT)).toString('utf8').trim();
       if (accountId!.length > 64 || subscriptionId!.length > 64) throw errors.notFound('unknown push endpoint');
-      const processIt = await deps.receiver.receive(accountId!, subscriptionId!, jws, x.header('authorization'));
+      const queue = await deps.receiver.receive(accountId!, subscriptionId!, jws, x.header('authorization'));
+      // Stored: queued for scoring after the answer (waits only while the queue is full).
+      await queue();
       x.account = accountId;
       x.empty(202);
-      setImmediate(() => {
-        processIt().catch((err: unknown) => deps.logger.error('processing a received SET failed', { error: err }));
-      });
     },
   };
 }

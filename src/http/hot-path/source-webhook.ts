@@ -17,11 +17,10 @@ export function sourceWebhookRoute(deps: { sources: SourcesService; bodyLimitByt
     async handle(x, [accountId, sourceId]) {
       const rawBody = await x.readBody(deps.bodyLimitBytes);
       const r = await deps.sources.receive(accountId!, sourceId!, { method: 'POST', headers: flatHeaders(x.req.headers), rawBody, now: new Date() });
+      // Recorded: queued for scoring after the answer (waits only while the queue is full).
+      await r.process();
       x.account = accountId;
       x.empty(204);
-      setImmediate(() => {
-        r.process().catch((err: unknown) => deps.logger.error('scoring source events failed', { error: err }));
-      });
     },
   };
 }
