@@ -142,7 +142,10 @@ export async function startApp(config: Config, opts: { logger?: Logger; now?: Cl
       secrets,
       close: () => {
         drain.active = true;
-        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop(), unscored.stop(), nonces.stop(), pulls.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life, () => Promise.all([receiver.idle(), sources.idle()]))));
+        return (closing ??= Promise.all([workers.stop(), transmitter.stop(), inbound.stop(), poller.stop(), unscored.stop(), nonces.stop(), pulls.stop()]).then(() => shutdown(server, storage, config.http.shutdownGraceMs, life, async () => {
+          await Promise.all([receiver.idle(), sources.idle()]);
+          await ssf.idle(); // the fan-out of the changes that scoring made
+        })));
       },
     };
   } catch (err) {
@@ -170,8 +173,17 @@ async function shutdown(server: http.Server, storage: Storage, graceMs: number, 
   }
   clearTimeout(timer);
   clearInterval(sweep);
-  // What was answered is scored before the store closes (recovery would score it after a restart).
-  await scored();
+  // What was answered is scored, and its risk changes fanned out, before the store closes — within
+  // the grace period; what is left then stays stored unscored for the recovery sweep after a restart.
+  let scoring: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    scored().then(() => 'scored' as const),
+    new Promise<'expired'>((resolve) => {
+      scoring = setTimeout(() => resolve('expired'), graceMs);
+    }),
+  ]);
+  clearTimeout(scoring);
+  if (outcome === 'expired') log.warn(`scoring what was answered is still under way after ${graceMs} ms; the rest is scored by recovery after a restart`);
   await storage.close();
   log.info('stopped');
 }

@@ -7,8 +7,8 @@ import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /*
  * Webhook events are scored after their 204, in batches (src/risk/scoring-queue.ts). A shutdown
- * that comes right after the answers must score them before the store closes, not leave them to
- * the next start's recovery sweep.
+ * that comes right after the answers must score them, and fan out the level changes they make,
+ * before the store closes, not leave them to the next start's recovery sweep.
  */
 
 const fixture = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'crowdstrike', 'epp-detection-summary.json'), 'utf8')) as { event: Record<string, unknown> };
@@ -42,6 +42,8 @@ test('events answered just before a shutdown are scored before the store closes'
     const events = await storage.sources.listEvents('acme', source.id, 100);
     expect(events).toHaveLength(40);
     expect(events.filter((e) => !e.outcome.startsWith('scored:'))).toEqual([]);
+    // …and the level changes that scoring made were fanned out (consumed) before the store closed.
+    expect(await storage.risk.pendingChanges(100)).toEqual([]);
   } finally {
     await storage.close();
   }
