@@ -89,7 +89,10 @@ export interface ReceivedSetStore {
   insert(r: ReceivedSet): Promise<boolean>;
   /** Whether the subscription already received this jti (another account's never counts). */
   has(accountId: string, subscriptionId: string, jti: string): Promise<boolean>;
-  /** Records what processing did. */
+  /**
+   * Records what processing did, once: a SET no longer pending keeps its first outcome (two
+   * scorers racing — a queue and a recovery sweep — must not turn "accepted" into "duplicate").
+   */
   markProcessed(accountId: string, subscriptionId: string, jti: string, outcome: string): Promise<void>;
   /** SETs stored but not yet processed (a crash between storing and processing), oldest first. */
   pending(limit: number): Promise<ReceivedSet[]>;

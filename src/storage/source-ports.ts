@@ -47,7 +47,10 @@ export interface SourceStore {
    * changes nothing, so it is never scored twice.
    */
   recordEvent(e: SourceEvent): Promise<boolean>;
-  /** Replaces the outcome of a recorded event (after scoring) and drops its kept signal. */
+  /**
+   * Replaces the outcome of a recorded event (after scoring) and drops its kept signal, once: an
+   * event already scored keeps its first outcome (a queue and a recovery sweep racing).
+   */
   setOutcome(accountId: string, sourceId: string, eventId: string, outcome: string): Promise<void>;
   /** Events of every account still holding their signal (not scored), received at or before `receivedBy`, oldest first. */
   unscored(receivedBy: Date, limit: number): Promise<Array<SourceEvent & { signal: Readonly<Record<string, unknown>> }>>;

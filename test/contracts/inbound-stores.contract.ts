@@ -81,6 +81,8 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       expect(mine.map((x) => x.jti)).toEqual(['j1', 'j2']);
       expect(mine[0]).toEqual(r('j1', 1));
       await s.receivedSets.markProcessed(a, 'sub1', 'j1', 'scored: session_revoked_upstream');
+      // A second scorer (a recovery sweep racing the queue) finds it duplicate: the first outcome stays.
+      await s.receivedSets.markProcessed(a, 'sub1', 'j1', 'duplicate: session_revoked_upstream');
       expect((await s.receivedSets.pending(100)).filter((x) => x.accountId === a && x.subscriptionId === 'sub1').map((x) => x.jti)).toEqual(['j2']);
       const listed = await s.receivedSets.list(a, 'sub1', 10);
       expect(listed.map((x) => [x.jti, x.state, x.outcome])).toEqual([['j2', 'pending', null], ['j1', 'processed', 'scored: session_revoked_upstream']]);

@@ -27,18 +27,17 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       await expect(s.sources.delete(a, src.id)).resolves.toBe(false);
     });
 
-    it('events: idempotent by (source, event id), newest first, outcome replaceable', async () => {
+    it('events: idempotent by (source, event id), newest first', async () => {
       const ev = (id: string, n: number) => ({ accountId: a, sourceId: 'src1', eventId: id, kind: 'EppDetectionSummaryEvent', receivedAt: at(`2026-01-0${n}T00:00:00.000Z`), outcome: 'received' });
       await expect(s.sources.recordEvent(ev('e1', 1))).resolves.toBe(true);
       await expect(s.sources.recordEvent({ ...ev('e1', 2), outcome: 'other' })).resolves.toBe(false);
       await s.sources.recordEvent(ev('e2', 2));
-      await s.sources.setOutcome(a, 'src1', 'e1', 'scored: crowdstrike_detection_high');
       const list = await s.sources.listEvents(a, 'src1', 10);
-      expect(list.map((e) => [e.eventId, e.outcome])).toEqual([['e2', 'received'], ['e1', 'scored: crowdstrike_detection_high']]);
+      expect(list.map((e) => [e.eventId, e.outcome])).toEqual([['e2', 'received'], ['e1', 'received']]);
       await expect(s.sources.listEvents(anAccount().id, 'src1', 10)).resolves.toEqual([]);
     });
 
-    it('events keep their signal until the outcome is set; unscored lists them, oldest first, up to a time', async () => {
+    it('events keep their signal until the outcome is set, once; unscored lists them, oldest first, up to a time', async () => {
       const signal = { id: 'crowdstrike:d1', behavior: 'crowdstrike_detection_high', user: { email: 'x@example.com' }, occurredAt: '2026-01-01T00:00:00.000Z', source: 'crowdstrike', details: { n: 1 } };
       const ev = (id: string, n: number, withSignal: boolean) => ({ accountId: a, sourceId: 'src1', eventId: id, kind: 'k', receivedAt: at(`2026-01-0${n}T00:00:00.000Z`), outcome: withSignal ? 'received' : 'ignored: x', signal: withSignal ? { ...signal, id: `crowdstrike:${id}` } : null });
       await s.sources.recordEvent(ev('late', 3, true));
@@ -51,7 +50,11 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       ]);
       expect((await mine('2026-01-02T00:00:00.000Z')).map((e) => e.eventId)).toEqual(['early']);
       await s.sources.setOutcome(a, 'src1', 'early', 'scored: crowdstrike_detection_high');
+      // A second scorer (a recovery sweep racing the queue) finds it duplicate: the first outcome stays.
+      await s.sources.setOutcome(a, 'src1', 'early', 'duplicate');
+      await s.sources.setOutcome(a, 'src1', 'ignored', 'scored: never'); // never held a signal: not scored, nothing set
       expect((await mine('2026-01-05T00:00:00.000Z')).map((e) => e.eventId)).toEqual(['late']);
+      expect((await s.sources.listEvents(a, 'src1', 10)).find((e) => e.eventId === 'ignored')?.outcome).toBe('ignored: x');
       expect((await s.sources.listEvents(a, 'src1', 10)).find((e) => e.eventId === 'early')).toEqual({ accountId: a, sourceId: 'src1', eventId: 'early', kind: 'k', receivedAt: at('2026-01-01T00:00:00.000Z'), outcome: 'scored: crowdstrike_detection_high' });
     });
 

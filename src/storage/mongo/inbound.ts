@@ -98,7 +98,7 @@ export function mongoReceivedSetStore(db: Db): ReceivedSetStore {
       return (await col.countDocuments({ _id: key(accountId, subscriptionId, jti) }, { limit: 1 })) === 1;
     },
     async markProcessed(accountId, subscriptionId, jti, outcome) {
-      await col.updateOne({ _id: key(accountId, subscriptionId, jti) }, { $set: { state: 'processed', outcome } });
+      await col.updateOne({ _id: key(accountId, subscriptionId, jti), state: 'pending' }, { $set: { state: 'processed', outcome } });
     },
     async pending(limit) {
       return (await col.find({ state: 'pending' }).sort({ seq: 1 }).limit(limit).toArray()).map(toSet);

@@ -62,7 +62,7 @@ export function mongoSourceStore(db: Db): SourceStore {
       }
     },
     async setOutcome(a, s, e, outcome) {
-      await events.updateOne({ _id: key(a, s, e) }, { $set: { outcome }, $unset: { signal: '', unscored: '' } });
+      await events.updateOne({ _id: key(a, s, e), unscored: true }, { $set: { outcome }, $unset: { signal: '', unscored: '' } });
     },
     async unscored(receivedBy, limit) {
       const docs = await events.find({ unscored: true, received_at: { $lte: receivedBy } }).sort({ received_at: 1, seq: 1 }).limit(limit).toArray();

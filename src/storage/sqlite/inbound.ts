@@ -85,7 +85,7 @@ export function sqliteReceivedSetStore(db: SqliteDb, gc: GroupCommit): ReceivedS
     `INSERT INTO received_sets (account_id, subscription_id, jti, issuer, event_type, subject, claims, received_at, state, outcome)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, subscription_id, jti) DO NOTHING`,
   );
-  const done = db.prepare("UPDATE received_sets SET state = 'processed', outcome = ? WHERE account_id = ? AND subscription_id = ? AND jti = ?");
+  const done = db.prepare("UPDATE received_sets SET state = 'processed', outcome = ? WHERE account_id = ? AND subscription_id = ? AND jti = ? AND state = 'pending'");
   const has = db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM received_sets WHERE account_id = ? AND subscription_id = ? AND jti = ?');
   const pending = db.prepare<[number], SetRow>("SELECT * FROM received_sets WHERE state = 'pending' ORDER BY seq LIMIT ?");
   const list = db.prepare<[string, string, number], SetRow>('SELECT * FROM received_sets WHERE account_id = ? AND subscription_id = ? ORDER BY seq DESC LIMIT ?');

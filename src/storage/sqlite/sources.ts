@@ -20,7 +20,7 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
   const delEvents = db.prepare('DELETE FROM source_events WHERE account_id = ? AND source_id = ?');
   const delOffsets = db.prepare('DELETE FROM source_offsets WHERE account_id = ? AND source_id = ?');
   const record = db.prepare('INSERT INTO source_events (account_id, source_id, event_id, kind, received_at, outcome, signal) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
-  const outcome = db.prepare('UPDATE source_events SET outcome = ?, signal = NULL WHERE account_id = ? AND source_id = ? AND event_id = ?');
+  const outcome = db.prepare('UPDATE source_events SET outcome = ?, signal = NULL WHERE account_id = ? AND source_id = ? AND event_id = ? AND signal IS NOT NULL');
   const unscored = db.prepare<[number, number], EventRow>('SELECT * FROM source_events WHERE signal IS NOT NULL AND received_at <= ? ORDER BY received_at, seq LIMIT ?');
   const events = db.prepare<[string, string, number], EventRow>('SELECT * FROM source_events WHERE account_id = ? AND source_id = ? ORDER BY seq DESC LIMIT ?');
   const claim = db.prepare('INSERT INTO source_nonces (account_id, source_id, nonce, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
