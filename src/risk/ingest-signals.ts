@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/ports.js';
 import type { AccountSettingsCache } from './account-settings.js';
 import type { BehaviorService } from './behaviors.js';
-import { resolutionWaves, resolveUser } from './resolve-user.js';
+import { resolveUsers } from './resolve-user.js';
 import type { RiskSignal, SignalOutcome } from './signal.js';
 
 /** Summary of one ingestion call. */
@@ -71,23 +71,21 @@ export function ingestSignals(deps: {
       slots.push(slot);
       toResolve.push({ slot, signal: s, behavior });
     }
-    for (const wave of resolutionWaves(toResolve, (x) => x.signal.user)) {
-      const userIds = await Promise.all(wave.map((x) => resolveUser(deps.storage, accountId, x.signal.user, deps.now)));
-      wave.forEach(({ slot, signal: s, behavior }, i) => {
-        const userId = userIds[i];
-        if (!userId) {
-          slot.ignored = `unknown user id "${s.user.id}"`;
-          return;
-        }
-        const receivedAt = deps.now();
-        // A timestamp in the future is clock skew at the source: it counts as now.
-        const occurredAt = s.occurredAt && s.occurredAt < receivedAt ? s.occurredAt : receivedAt;
-        slot.event = {
-          accountId, id: randomUUID(), userId, behaviorId: behavior.id, behaviorName: behavior.name, riskLevel: behavior.riskLevel,
-          occurredAt, receivedAt, source: s.source, signalId: slot.signalId, details: s.details ?? {},
-        };
-      });
-    }
+    const userIds = await resolveUsers(deps.storage, accountId, toResolve.map((x) => x.signal.user), deps.now);
+    toResolve.forEach(({ slot, signal: s, behavior }, i) => {
+      const userId = userIds[i];
+      if (!userId) {
+        slot.ignored = `unknown user id "${s.user.id}"`;
+        return;
+      }
+      const receivedAt = deps.now();
+      // A timestamp in the future is clock skew at the source: it counts as now.
+      const occurredAt = s.occurredAt && s.occurredAt < receivedAt ? s.occurredAt : receivedAt;
+      slot.event = {
+        accountId, id: randomUUID(), userId, behaviorId: behavior.id, behaviorName: behavior.name, riskLevel: behavior.riskLevel,
+        occurredAt, receivedAt, source: s.source, signalId: slot.signalId, details: s.details ?? {},
+      };
+    });
     // Pass 2: record every event with its level change, in order (one commit on SQLite).
     const events = slots.flatMap((x) => (x.event ? [x.event] : []));
     // Nothing to record (every signal ignored): no write, so no commit to wait for.

@@ -18,39 +18,75 @@ export function identifiersOf(u: SignalUser): UserIdentifier[] {
   });
 }
 
+/** What resolving one user reads: the user (null: a user id that does not exist), and the write it then needs. */
+interface Resolution {
+  readonly userId: string | null;
+  /** Creates or enriches the user; resolves with the user's id (another's, when a creator raced). */
+  readonly write?: () => Promise<string>;
+}
+
 /**
  * Maps a signal's user to one riskwire user: our UUID, else the email (case-insensitive), else
  * the first known identifier; an unknown user is created with a UUIDv4 and every identifier
- * seen. A known user learns identifiers nobody else holds. Returns null when the signal names a
- * user id that does not exist.
+ * seen. A known user learns identifiers nobody else holds. Reads only: the write is returned
+ * (`resolveUsers` issues it).
  */
-export async function resolveUser(storage: Storage, accountId: string, u: SignalUser, now: Clock): Promise<string | null> {
+async function plan(storage: Storage, accountId: string, u: SignalUser, now: Clock): Promise<Resolution> {
   const ids = identifiersOf(u);
+  const profile = { name: u.name ?? null, email: u.email ?? null };
   if (u.id) {
     const user = await storage.users.get(accountId, u.id);
-    if (!user) return null;
-    if (ids.length || u.name) await storage.users.enrich(accountId, user.id, ids, { name: u.name ?? null, email: u.email ?? null });
-    return user.id;
+    if (!user) return { userId: null };
+    if (!ids.length && !u.name) return { userId: user.id };
+    return {
+      userId: user.id,
+      write: async () => {
+        await storage.users.enrich(accountId, user.id, ids, profile);
+        return user.id;
+      },
+    };
   }
   for (const i of ids) {
     const found = await storage.users.findByIdentifier(accountId, i);
     if (found) {
       const others = ids.filter((x) => x !== i);
-      if (others.length || u.name || u.email) {
-        await storage.users.enrich(accountId, found, others, { name: u.name ?? null, email: u.email ?? null });
-      }
-      return found;
+      if (!others.length && !u.name && !u.email) return { userId: found };
+      return {
+        userId: found,
+        write: async () => {
+          await storage.users.enrich(accountId, found, others, profile);
+          return found;
+        },
+      };
     }
   }
-  const { userId } = await storage.users.create({
-    accountId,
-    id: randomUUID(),
-    name: u.name ?? null,
-    email: u.email ?? null,
-    identifiers: ids,
-    createdAt: now(),
-  });
-  return userId;
+  const id = randomUUID();
+  return {
+    userId: id,
+    write: async () => (await storage.users.create({ accountId, id, ...profile, identifiers: ids, createdAt: now() })).userId,
+  };
+}
+
+/**
+ * Resolves the users of a batch with the outcome of resolving them one at a time, in order, but
+ * in waves (`resolutionWaves`): a wave's lookups run together, then its writes are issued in
+ * input order — those for one user one after another, so the first signal's name or email is
+ * the one kept — and the new users of a wave share one group commit.
+ */
+export async function resolveUsers(storage: Storage, accountId: string, users: readonly SignalUser[], now: Clock): Promise<Array<string | null>> {
+  const out: Array<string | null> = [];
+  for (const wave of resolutionWaves(users, (u) => u)) {
+    const plans = await Promise.all(wave.map((u) => plan(storage, accountId, u, now)));
+    const lastWrite = new Map<string, Promise<string>>();
+    out.push(...(await Promise.all(plans.map((p) => {
+      if (!p.write || p.userId === null) return p.userId;
+      const write = p.write;
+      const next = (lastWrite.get(p.userId) ?? Promise.resolve('')).then(() => write());
+      lastWrite.set(p.userId, next);
+      return next;
+    }))));
+  }
+  return out;
 }
 
 /**

@@ -53,4 +53,20 @@ describe.each(testStores())('signal batches with new users ($name)', (store) => 
       expect(u?.eventCount).toBe(id === people[7] ? 4 : 3);
     }
   });
+
+  test('two signals reaching one known user by different identifiers: the first one’s name is kept, as one at a time', async () => {
+    const run = randomBytes(4).toString('hex');
+    const post = (signals: unknown[]) => call(`${t.url}/client/v4/accounts/acme/zt_risk_scoring/signals`, { method: 'POST', token: t.token, json: { signals } });
+    // A user known by an email and a UPN, without a name.
+    const first = await post([{ behavior: 'imp_travel', user: { email: `a-${run}@example.com`, identifiers: [{ type: 'upn', value: `x-${run}` }] } }]);
+    const id = first.body.result.items[0].user_id ?? first.body.result.items[0].userId;
+    // The first signal finds the user by its second identifier (one more lookup), the second by its first.
+    const r = await post([
+      { behavior: 'imp_travel', user: { email: `new-${run}@example.com`, identifiers: [{ type: 'upn', value: `x-${run}` }], name: 'One' } },
+      { behavior: 'imp_travel', user: { email: `a-${run}@example.com`, name: 'Two' } },
+    ]);
+    expect(r.status).toBe(200);
+    expect(r.body.result.items.map((i: { user_id?: string; userId?: string }) => i.user_id ?? i.userId)).toEqual([id, id]);
+    expect((await t.app.storage.users.get('acme', id))?.name).toBe('One');
+  });
 });
