@@ -17,8 +17,8 @@ export function guardedFetch(opts: { allowPrivateNetwork: boolean; timeoutMs?: n
     new Promise((resolve, reject) => {
       // An 'abort' listener added to an already aborted signal never fires: without this check
       // the request would run to its timeout after its caller gave up (a connector stopping).
-      if (init.signal?.aborted) return reject(new TypeError(`${init.method ?? 'GET'} ${String(input)}: aborted`));
       const target = new URL(String(input));
+      if (init.signal?.aborted) return reject(new TypeError(`${init.method ?? 'GET'} ${target.origin}${target.pathname}: aborted`));
       if (target.protocol !== 'https:' && !(opts.allowPrivateNetwork && target.protocol === 'http:')) return reject(new TypeError(`refusing ${target.protocol} URL (https only)`));
       const host = target.hostname.replace(/^\[|\]$/g, '');
       if (isIP(host) && !opts.allowPrivateNetwork && isPrivateAddress(host)) return reject(new TypeError(`refusing non-public address ${host}`));
