@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { CliIo } from '../../src/cli/output.js';
 import { startTestApp, type TestApp, call } from '../helpers/test-app.js';
+import { testStores } from '../helpers/stores.js';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -9,14 +10,17 @@ function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
 }
 
-describe('CLI (in process, same DATA_DIR as a running server)', () => {
+describe.each(testStores())('CLI (in process, on the store of a running server: $name)', (store) => {
   let t: TestApp;
   let env: Record<string, string>;
   beforeAll(async () => {
-    t = await startTestApp();
-    env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: randomBytes(32).toString('hex') };
+    t = await startTestApp(store.env());
+    env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: randomBytes(32).toString('hex'), ...store.env() };
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t?.close();
+    await store.cleanup();
+  });
 
   it('creates an account the running server serves at once', async () => {
     const io = capture();
