@@ -75,14 +75,15 @@ describe.each(testStores())('CLI (in process, on the store of a running server: 
   });
 });
 
-describe('CLI: SSF receivers and keys', () => {
+describe.each(testStores())('CLI: SSF receivers and keys ($name)', (store) => {
+  afterAll(() => store.cleanup());
   let t: TestApp;
   let env: Record<string, string>;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp(store.env());
     // Receivers need no master key (their secrets are hashed); `keys rotate` does, and must be
     // given the server's RISKWIRE_MASTER_KEY in real use.
-    env = { DATA_DIR: t.dataDir };
+    env = { DATA_DIR: t.dataDir, ...store.env() };
   });
   afterAll(() => t.close());
 
@@ -107,11 +108,12 @@ describe('CLI: SSF receivers and keys', () => {
   });
 });
 
-describe('CLI: deliveries', () => {
+describe.each(testStores())('CLI: deliveries ($name)', (store) => {
+  afterAll(() => store.cleanup());
   it('lists a stream’s SETs by state and redrives dead ones', async () => {
-    const t = await startTestApp();
+    const t = await startTestApp(store.env());
     try {
-      const env = { DATA_DIR: t.dataDir };
+      const env = { DATA_DIR: t.dataDir, ...store.env() };
       const { receiver } = await t.app.ssf.receivers.create('acme', { name: 'r' }, 'test');
       const stream = await t.app.ssf.streams.create({ accountId: 'acme', clientId: receiver.clientId, audience: receiver.audience }, {});
       await t.app.storage.outbox.enqueue({ accountId: 'acme', streamId: stream.streamId, jti: 'jti-1', set: 'a.b.c', subjectKey: 's', eventType: 'e', sourceId: 'src-1', createdAt: new Date() });
@@ -129,11 +131,12 @@ describe('CLI: deliveries', () => {
   });
 });
 
-describe('CLI: SSF receiver transmitters', () => {
+describe.each(testStores())('CLI: SSF receiver transmitters ($name)', (store) => {
+  afterAll(() => store.cleanup());
   it('registers a static transmitter, lists it, shows its SETs and deletes it', async () => {
-    const t = await startTestApp();
+    const t = await startTestApp(store.env());
     try {
-      const env = { DATA_DIR: t.dataDir, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' };
+      const env = { DATA_DIR: t.dataDir, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', ...store.env() };
       const reg = capture();
       expect(await runCli(['transmitters', 'register', '--account', 'acme', '--issuer', 'https://tx.example.test', '--jwks-uri', 'http://127.0.0.1:9/jwks', '--audience', 'aud-1'], env, reg)).toBe(0);
       const [id, endpoint, audience] = reg.stdout[0]!.split('\t');
@@ -152,11 +155,12 @@ describe('CLI: SSF receiver transmitters', () => {
   });
 });
 
-describe('CLI: sources', () => {
+describe.each(testStores())('CLI: sources ($name)', (store) => {
+  afterAll(() => store.cleanup());
   it('update patches settings like the API: --setting sets, --unset removes, a credential stays sealed and unshown', async () => {
-    const t = await startTestApp();
+    const t = await startTestApp(store.env());
     try {
-      const env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: t.masterKey };
+      const env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: t.masterKey, ...store.env() };
       const io = capture();
       expect(await runCli(['sources', 'create', '--account', 'acme', '--type', 'sentinelone', '--name', 's1', '--setting', 'verify_with_api=true', '--setting', 'api_base_url=https://usea1.sentinelone.net', '--setting', 'api_token=console-token'], env, io)).toBe(0);
       const id = io.stdout.join('\n').match(/^id=(\S+)$/m)![1]!;
@@ -179,10 +183,10 @@ describe('CLI: sources', () => {
   });
 
   it('creates a source whose webhook and secret work, lists it, shows its events and deletes it', async () => {
-    const t = await startTestApp();
+    const t = await startTestApp(store.env());
     try {
       // The server and the CLI must share the master key: the CLI seals the secret the server opens.
-      const env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: t.masterKey };
+      const env = { DATA_DIR: t.dataDir, RISKWIRE_MASTER_KEY: t.masterKey, ...store.env() };
       const io = capture();
       expect(await runCli(['sources', 'create', '--account', 'acme', '--type', 'okta_event_hook', '--name', 'okta'], env, io)).toBe(0);
       const out = Object.fromEntries(io.stdout.join('\n').split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
@@ -217,7 +221,8 @@ describe('CLI: sources', () => {
   });
 });
 
-describe('CLI: managed transmitters', () => {
+describe.each(testStores())('CLI: managed transmitters ($name)', (store) => {
+  afterAll(() => store.cleanup());
   it('registers a managed subscription with credentials read from the environment variable it names, never from the command line', async () => {
     const net = await import('node:net');
     const port = await new Promise<number>((resolve) => {
@@ -227,10 +232,10 @@ describe('CLI: managed transmitters', () => {
       });
     });
     const tx = await startTestApp({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' });
-    const rx = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true' });
+    const rx = await startTestApp({ RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', ...store.env() });
     try {
       const client = (await call(`${tx.url}/client/v4/accounts/acme/ssf/receivers`, { method: 'POST', token: tx.token, json: { name: 'cli' } })).body.result;
-      const env = { DATA_DIR: rx.dataDir, RISKWIRE_MASTER_KEY: rx.masterKey, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: rx.url };
+      const env = { DATA_DIR: rx.dataDir, RISKWIRE_MASTER_KEY: rx.masterKey, RISKWIRE_ALLOW_PRIVATE_NETWORK: 'true', PUBLIC_URL: rx.url, ...store.env() };
       const args = ['transmitters', 'register', '--account', 'acme', '--managed', '--issuer', `${tx.url}/ssf/acme`, '--client-id', client.client_id, '--client-secret-env', 'RW_CLI_TX_SECRET', '--delivery', 'poll', '--event', 'https://schemas.openid.net/secevent/caep/event-type/risk-level-change'];
       const unset = capture();
       expect(await runCli(args, env, unset)).toBe(64);
