@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../src/observability/logger.js';
 import { startPullConnectors } from '../../src/sources/pull-connectors.js';
+import { startEventStreams } from '../../src/sources/crowdstrike/event-streams.js';
+import { guardedFetch } from '../../src/ssf/outbound/guarded-fetch.js';
 import { eventually } from '../helpers/eventually.js';
 import { call, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { testStores } from '../helpers/stores.js';
@@ -211,6 +213,27 @@ describe.each(testStores())('CrowdStrike Event Streams ($name)', (store) => {
   });
 
   describe('the Event Streams connector', () => {
+    test('stopped while it reads its offsets, it ends at once and never opens the (endless) feed', async () => {
+      let asked!: () => void;
+      const reading = new Promise<void>((resolve) => (asked = resolve));
+      let release!: () => void;
+      const c = startEventStreams({
+        settings: { baseUrl: falcon.base, clientId: 'client-1', clientSecret: secret, appId: 'riskwire' },
+        fetch: guardedFetch({ allowPrivateNetwork: true }), allowPrivateNetwork: true, logger: silent, backoffMs: { first: 20, max: 200 },
+        getOffsets: () => new Promise((resolve) => {
+          asked();
+          release = () => resolve({});
+        }),
+        saveOffset: async () => {},
+        ingest: async () => {},
+      });
+      await reading; // discovered; the session is reading its offsets
+      const stopped = c.stop(); // the stop comes before the session listens for it
+      release();
+      await stopped;
+      expect(falcon.feedRequests).toEqual([]);
+    });
+
     test('authenticates, discovers, scores streamed events, records malformed ones and resumes after the last offset', async () => {
       const a = detection(100);
       const b = detection(102);

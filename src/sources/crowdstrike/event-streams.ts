@@ -190,6 +190,9 @@ export function startEventStreams(deps: EventStreamsDeps): { stop(): Promise<voi
     const session = new AbortController();
     const onAbort = () => session.abort();
     abort.signal.addEventListener('abort', onAbort);
+    // Stopped while discovering or reading offsets: the listener came too late to fire, and the
+    // feeds would be read until they end (a live feed never does).
+    if (abort.signal.aborted) session.abort();
     try {
       const results = await Promise.allSettled(feeds.map(async (feed) => {
         const last = offsets[feed.partition];
