@@ -24,8 +24,6 @@ import { ServiceError } from '../domain/errors.js';
 const PUSH_BATCH = 500;
 const PUSH_QUEUE = 20_000;
 
-/** A pending SET younger than this is left to whoever is scoring it (see `recover`). */
-const RECOVERY_AGE_MS = 10_000;
 
 /**
  * riskwire as an SSF receiver: transmitters registered per account, SETs pushed to a per-
@@ -277,12 +275,13 @@ export function receiverService(deps: {
 
     /**
      * Processes SETs a crash (or a failed scoring) left stored but unprocessed. Skips those this
-     * process is scoring now, and those younger than RECOVERY_AGE_MS, which another instance on
-     * the same MongoDB may be scoring now: scored twice, a SET's outcome would turn "duplicate".
+     * process is scoring now, and those younger than the recovery age
+     * (RISKWIRE_RISK_RECOVERY_AGE_SECONDS), which another instance on the same MongoDB may be
+     * scoring now (scored twice, a SET keeps its first outcome and counts once).
      */
     async recover(): Promise<number> {
       const now = deps.now().getTime();
-      const stale = (await storage.receivedSets.pending(200)).filter((r) => !inFlight.has(flightKey(r)) && now - r.receivedAt.getTime() >= RECOVERY_AGE_MS);
+      const stale = (await storage.receivedSets.pending(200)).filter((r) => !inFlight.has(flightKey(r)) && now - r.receivedAt.getTime() >= deps.config.risk.recoveryAgeMs);
       if (stale.length) await processReceived(processDeps, stale);
       return stale.length;
     },

@@ -12,8 +12,6 @@ import type { Storage } from '../storage/ports.js';
 import type { Source, SourceType } from '../storage/source-ports.js';
 import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
 
-/** An unscored event younger than this is left to whoever is scoring it (see `recover`). */
-const RECOVERY_AGE_MS = 10_000;
 /** Webhook deliveries scored together at most, and events waiting in memory at most (scoring-queue.ts). */
 const DELIVERY_BATCH = 500;
 const DELIVERY_QUEUE = 20_000;
@@ -268,11 +266,12 @@ export function sourcesService(deps: {
     /**
      * Scores events a crash (or a failed scoring) left recorded but unscored: their vendor was
      * answered, and its retry would be a duplicate, so nothing else would. Skips events this
-     * process is scoring now and events younger than RECOVERY_AGE_MS (another instance on the
-     * same MongoDB may be scoring them). Returns how many it scored.
+     * process is scoring now and events younger than the recovery age
+     * (RISKWIRE_RISK_RECOVERY_AGE_SECONDS: another instance on the same MongoDB may be scoring
+     * them). Returns how many it scored.
      */
     async recover(): Promise<number> {
-      const pending = (await storage.sources.unscored(new Date(deps.now().getTime() - RECOVERY_AGE_MS), 200))
+      const pending = (await storage.sources.unscored(new Date(deps.now().getTime() - deps.config.risk.recoveryAgeMs), 200))
         .filter((e) => !inFlight.has(flightKey(e.accountId, e.sourceId, e.eventId)));
       const bySource = new Map<string, { accountId: string; sourceId: string; events: Array<{ eventId: string; signal: RiskSignal }> }>();
       for (const e of pending) {
