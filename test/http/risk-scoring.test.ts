@@ -276,5 +276,16 @@ describe.each(testStores())('risk scoring API ($name)', (store) => {
       expect((await detail(otto)).body.result.risk_level).toBeNull();
       await call(`${base}/settings`, { method: 'PUT', token: t.token, json: { decay_window_seconds: null } });
     });
+
+    it('one pass works through every due user, a page at a time', async () => {
+      const r = await signals(Array.from({ length: 7 }, (_, i) => ({ behavior: 'imp_travel', user: { email: `paged${i}@example.com` }, occurred_at: '2026-11-23T13:00:00Z' })));
+      const ids = (r.body.result.items as Array<{ user_id: string }>).map((x) => x.user_id);
+      const deps = { storage: t.app.storage, settings: t.app.risk.settings, now: () => clock, logger: createLogger({ level: 'error', format: 'json', silent: true }) };
+      expect((await call(`${base}/settings`, { method: 'PUT', token: t.token, json: { decay_window_seconds: 3600 } })).status).toBe(200);
+      clock = new Date('2026-11-23T15:00:00.000Z'); // every event aged out
+      await runDecayPass(deps, 2); // pages of 2: four pages in one pass
+      for (const id of ids) expect((await detail(id)).body.result.risk_level).toBeNull();
+      await call(`${base}/settings`, { method: 'PUT', token: t.token, json: { decay_window_seconds: null } });
+    });
   });
 });
