@@ -162,28 +162,28 @@ async function shutdown(server: http.Server, storage: Storage, graceMs: number, 
   // here as soon as they turn idle.
   server.closeIdleConnections();
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), graceMs);
-  });
-  if ((await Promise.race([closed, expired])) === 'expired') {
+  if (!(await within(closed, graceMs))) {
     log.warn(`in-flight requests still open after ${graceMs} ms; closing their connections`);
     server.closeAllConnections();
     await closed;
   }
-  clearTimeout(timer);
   clearInterval(sweep);
   // What was answered is scored, and its risk changes fanned out, before the store closes — within
   // the grace period; what is left then stays stored unscored for the recovery sweep after a restart.
-  let scoring: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    scored().then(() => 'scored' as const),
-    new Promise<'expired'>((resolve) => {
-      scoring = setTimeout(() => resolve('expired'), graceMs);
-    }),
-  ]);
-  clearTimeout(scoring);
-  if (outcome === 'expired') log.warn(`scoring what was answered is still under way after ${graceMs} ms; the rest is scored by recovery after a restart`);
+  if (!(await within(scored(), graceMs))) log.warn(`scoring what was answered is still under way after ${graceMs} ms; the rest is scored by recovery after a restart`);
   await storage.close();
   log.info('stopped');
+}
+
+/** Waits for `work` at most `ms`; false when the time ran out first (the work goes on). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -24,7 +24,6 @@ import { ServiceError } from '../domain/errors.js';
 const PUSH_BATCH = 500;
 const PUSH_QUEUE = 20_000;
 
-
 /**
  * riskwire as an SSF receiver: transmitters registered per account, SETs pushed to a per-
  * subscription endpoint, validated (RFC 8935), stored durably before they are acknowledged,
@@ -63,22 +62,18 @@ export function receiverService(deps: {
   const inFlight = new Set<string>();
   const flightKey = (r: ReceivedSet) => `${r.accountId}/${r.subscriptionId}/${r.jti}`;
   const processDeps = { storage, rules: deps.rules, ingest: deps.ingest, logger: deps.logger };
-  const process = async (r: ReceivedSet): Promise<void> => {
-    inFlight.add(flightKey(r));
+  const process = async (records: ReceivedSet[]): Promise<void> => {
+    for (const r of records) inFlight.add(flightKey(r));
     try {
-      await processReceived(processDeps, [r]);
+      await processReceived(processDeps, records);
     } finally {
-      inFlight.delete(flightKey(r));
+      for (const r of records) inFlight.delete(flightKey(r));
     }
   };
   // Pushed SETs are scored after their 202, in batches (scoring-queue.ts); in flight from queuing on.
-  const pushed = scoringQueue<ReceivedSet>(async (batch) => {
-    try {
-      await processReceived(processDeps, batch);
-    } finally {
-      for (const r of batch) inFlight.delete(flightKey(r));
-    }
-  }, { maxBatch: PUSH_BATCH, maxQueued: PUSH_QUEUE, onError: (err) => deps.logger.error('processing received SETs failed', { error: err }) });
+  const pushed = scoringQueue<ReceivedSet>(process, {
+    maxBatch: PUSH_BATCH, maxQueued: PUSH_QUEUE, onError: (err) => deps.logger.error('processing received SETs failed', { error: err }),
+  });
 
   /**
    * One RFC 8936 round for one subscription: acknowledges what the last round stored, reports
@@ -212,7 +207,7 @@ export function receiverService(deps: {
       // stream does not write the subscription on every SET; only that field, never the rest.
       if (!sub.lastEventAt || now.getTime() - sub.lastEventAt.getTime() >= 1000) await storage.subscriptions.touchLastEvent(accountId, id, now);
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
-      if (via === 'poll') return () => process(record);
+      if (via === 'poll') return () => process([record]);
       return async () => {
         inFlight.add(flightKey(record));
         await pushed.add(record, 1);

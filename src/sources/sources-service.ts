@@ -110,28 +110,37 @@ export function sourcesService(deps: {
     }
   };
 
+  type Delivery = { accountId: string; sourceId: string; events: ReadonlyArray<{ eventId: string; signal: RiskSignal }> };
   /**
-   * Webhook deliveries are scored after their answer, in batches (scoring-queue.ts): the events
-   * of one source that arrived meanwhile go to the engine in one call, in arrival order. They are
-   * in flight from queuing on, so recovery leaves them alone.
+   * Scores deliveries grouped by source: the events of one source in one engine call, in arrival
+   * order; the sources concurrently. A source whose scoring fails is logged and its events stay
+   * unscored for recovery. Returns how many events were scored.
    */
-  type Delivery = { accountId: string; sourceId: string; events: Array<{ eventId: string; signal: RiskSignal }> };
-  const delivered = scoringQueue<Delivery>(async (batch) => {
-    const bySource = new Map<string, Delivery>();
-    for (const d of batch) {
+  const scoreBySource = async (deliveries: readonly Delivery[], what: string): Promise<number> => {
+    const bySource = new Map<string, { accountId: string; sourceId: string; events: Array<{ eventId: string; signal: RiskSignal }> }>();
+    for (const d of deliveries) {
       const k = `${d.accountId}/${d.sourceId}`;
-      const group = bySource.get(k);
-      if (group) group.events.push(...d.events);
-      else bySource.set(k, { ...d, events: [...d.events] });
+      let group = bySource.get(k);
+      if (!group) bySource.set(k, (group = { accountId: d.accountId, sourceId: d.sourceId, events: [] }));
+      group.events.push(...d.events);
     }
-    try {
-      await Promise.all([...bySource.values()].map((g) => score(g.accountId, g.sourceId, g.events).catch((err: unknown) => {
-        deps.logger.error('scoring source events failed; they stay unscored until recovery', { account: g.accountId, source: g.sourceId, events: g.events.length, error: err });
-      })));
-    } finally {
-      for (const d of batch) for (const e of d.events) inFlight.delete(flightKey(d.accountId, d.sourceId, e.eventId));
-    }
-  }, { maxBatch: DELIVERY_BATCH, maxQueued: DELIVERY_QUEUE, onError: (err) => deps.logger.error('scoring source events failed', { error: err }) });
+    const scored = await Promise.all([...bySource.values()].map(async (g) => {
+      try {
+        await score(g.accountId, g.sourceId, g.events);
+        return g.events.length;
+      } catch (err) {
+        deps.logger.error(`scoring ${what} failed; they stay unscored until recovery`, { account: g.accountId, source: g.sourceId, events: g.events.length, error: err });
+        return 0;
+      }
+    }));
+    return scored.reduce((a, b) => a + b, 0);
+  };
+  /**
+   * Webhook deliveries are scored after their answer, in batches (scoring-queue.ts). They are in
+   * flight from queuing on (so recovery leaves them alone) until `score` is done with them.
+   */
+  const delivered = scoringQueue<Delivery>((batch) => scoreBySource(batch, 'source events').then(() => undefined),
+    { maxBatch: DELIVERY_BATCH, maxQueued: DELIVERY_QUEUE, onError: (err) => deps.logger.error('scoring source events failed', { error: err }) });
 
   /**
    * A delivery refused before any event was recorded, listed with the source's events for
@@ -273,23 +282,7 @@ export function sourcesService(deps: {
     async recover(): Promise<number> {
       const pending = (await storage.sources.unscored(new Date(deps.now().getTime() - deps.config.risk.recoveryAgeMs), 200))
         .filter((e) => !inFlight.has(flightKey(e.accountId, e.sourceId, e.eventId)));
-      const bySource = new Map<string, { accountId: string; sourceId: string; events: Array<{ eventId: string; signal: RiskSignal }> }>();
-      for (const e of pending) {
-        const k = `${e.accountId}/${e.sourceId}`;
-        let group = bySource.get(k);
-        if (!group) bySource.set(k, (group = { accountId: e.accountId, sourceId: e.sourceId, events: [] }));
-        group.events.push({ eventId: e.eventId, signal: revivedSignal(e.signal) });
-      }
-      let n = 0;
-      for (const g of bySource.values()) {
-        try {
-          await score(g.accountId, g.sourceId, g.events);
-          n += g.events.length;
-        } catch (err) {
-          deps.logger.error('scoring recovered source events failed; they stay unscored', { account: g.accountId, source: g.sourceId, events: g.events.length, error: err });
-        }
-      }
-      return n;
+      return scoreBySource(pending.map((e) => ({ accountId: e.accountId, sourceId: e.sourceId, events: [{ eventId: e.eventId, signal: revivedSignal(e.signal) }] })), 'recovered source events');
     },
 
     /**
