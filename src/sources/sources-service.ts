@@ -15,6 +15,15 @@ import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.
 /** Webhook deliveries scored together at most, and events waiting in memory at most (scoring-queue.ts). */
 const DELIVERY_BATCH = 500;
 const DELIVERY_QUEUE = 20_000;
+/**
+ * How long a source read for a webhook request (with its secret and credentials opened) serves
+ * the requests after it. A change made through this process takes effect at once; one made
+ * elsewhere (another instance on the same MongoDB, the CLI beside the server) within this time:
+ * a rotated secret, a deleted source.
+ */
+const SOURCE_CACHE_MS = 5_000;
+/** Sources held at most (more are read again): an account has a handful; ids that exist only. */
+const SOURCE_CACHE_MAX = 10_000;
 
 /** A signal as kept with its event until scored: JSON (dates as ISO strings), the same on every store. */
 const keptSignal = (signal: RiskSignal): Record<string, unknown> => JSON.parse(JSON.stringify(signal)) as Record<string, unknown>;
@@ -82,13 +91,32 @@ export function sourcesService(deps: {
     }
     return rest;
   };
-  const context = async (source: Source) => ({
+  const context = (source: Source) => ({
     source,
     settings: openSettings(source),
     secret: deps.secrets.open(source.secretSealed, secretContext(source)).toString('utf8'),
-    claimNonce: (nonce: string) => storage.sources.claimNonce(source.accountId, source.id, nonce, deps.now()),
     safeEqual,
   });
+
+  /** Webhook requests' sources with their context opened, for SOURCE_CACHE_MS (a read and two openings less per request). */
+  const contexts = new Map<string, { ctx: ReturnType<typeof context>; until: number }>();
+  const cacheKey = (accountId: string, id: string) => `${accountId}/${id}`;
+  const forget = (accountId: string, id: string) => contexts.delete(cacheKey(accountId, id));
+  const webhookContext = async (accountId: string, id: string) => {
+    const k = cacheKey(accountId, id);
+    const hit = contexts.get(k);
+    const now = Date.now();
+    if (hit && hit.until > now) return hit.ctx;
+    const source = await storage.sources.get(accountId, id);
+    if (!source) {
+      contexts.delete(k);
+      return null;
+    }
+    const ctx = context(source);
+    if (contexts.size >= SOURCE_CACHE_MAX) contexts.clear();
+    contexts.set(k, { ctx, until: now + SOURCE_CACHE_MS });
+    return ctx;
+  };
 
   /** Events this process is scoring now, which recovery must leave alone. */
   const inFlight = new Set<string>();
@@ -147,22 +175,31 @@ export function sourcesService(deps: {
    * investigation: rejected (malformed, never retried to success) or deferred (a 503 — the
    * vendor's own API could not confirm it now — so the vendor delivers it again).
    */
-  const recordRefusal = (source: Source, at: Date, err: unknown) => {
+  const recordRefusal = async (source: Source, at: Date, err: unknown, nonce?: string) => {
     const kind = err instanceof ServiceError && err.status === 503 ? 'deferred' : 'rejected';
-    return storage.sources.recordEvent({ accountId: source.accountId, sourceId: source.id, eventId: `${kind}-${randomId(8)}`, kind, receivedAt: at, outcome: `${kind}: ${(err as Error).message}` });
+    const event = { accountId: source.accountId, sourceId: source.id, eventId: `${kind}-${randomId(8)}`, kind, receivedAt: at, outcome: `${kind}: ${(err as Error).message}` };
+    if ((await storage.sources.recordDelivery(source.accountId, source.id, [event], nonce === undefined ? undefined : { value: nonce, at })) === 'replayed') throw replayed(source);
+  };
+  /** A signed request seen before: an authentication failure (401 without detail, counted). */
+  const replayed = (source: Source) => {
+    deps.onAuthFailure(source.type);
+    return errors.unauthorized('authentication failed', { cause: new Error('signature replayed') });
   };
 
-  /** Records each parsed event once (a retry is a no-op), with its signal until scored, and returns the new ones to score. */
-  const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date) => {
+  /**
+   * Records each parsed event once (a retry is a no-op), with its signal until scored, and returns
+   * the new ones to score; claims the request's nonce in the same write (a replay records nothing).
+   */
+  const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date, nonce?: string) => {
     const { accountId, id } = source;
-    const fresh: Array<{ eventId: string; signal: RiskSignal }> = [];
-    let duplicates = 0;
-    for (const e of parsed) {
-      const outcome = e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`;
-      if (await storage.sources.recordEvent({ accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt, outcome, signal: e.signal ? keptSignal(e.signal) : null })) {
-        if (e.signal) fresh.push({ eventId: e.eventId, signal: e.signal });
-      } else duplicates++;
-    }
+    const events = parsed.map((e) => ({
+      accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt,
+      outcome: e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`, signal: e.signal ? keptSignal(e.signal) : null,
+    }));
+    const recorded = await storage.sources.recordDelivery(accountId, id, events, nonce === undefined ? undefined : { value: nonce, at: receivedAt });
+    if (recorded === 'replayed') throw replayed(source);
+    const fresh = parsed.flatMap((e, i) => (recorded[i] && e.signal ? [{ eventId: e.eventId, signal: e.signal }] : []));
+    const duplicates = recorded.filter((r) => !r).length;
     return { accepted: parsed.length - duplicates, duplicates, fresh };
   };
 
@@ -203,6 +240,7 @@ export function sourcesService(deps: {
       const secret = input.rotate_secret ? newWebhookSecret() : null;
       const next: Source = { ...s, name: input.name ?? s.name, settings, secretSealed: secret ? deps.secrets.seal(secret, secretContext(s)) : s.secretSealed, updatedAt: deps.now() };
       await storage.sources.update(next);
+      forget(accountId, id);
       await audit(accountId, actor, 'source.updated', id, { name: next.name, secret_rotated: Boolean(secret) });
       return { source: next, secret };
     },
@@ -221,21 +259,24 @@ export function sourcesService(deps: {
         secretSealed: secretChanged ? deps.secrets.seal(declared.secret, secretContext(s)) : s.secretSealed,
       };
       await storage.sources.update(next);
+      forget(s.accountId, s.id);
       await audit(s.accountId, 'sources/', 'source.updated', s.id, { name: s.name, secret_rotated: secretChanged, declared: true });
       return 'updated';
     },
     async delete(accountId: string, id: string, actor: string) {
-      if (!(await storage.sources.delete(accountId, id))) throw errors.notFound(`source "${id}" not found`);
+      const gone = await storage.sources.delete(accountId, id);
+      forget(accountId, id);
+      if (!gone) throw errors.notFound(`source "${id}" not found`);
       await audit(accountId, actor, 'source.deleted', id);
     },
     events: (accountId: string, id: string, limit: number) => storage.sources.listEvents(accountId, id, limit),
 
     /** A vendor's GET (Okta's verification challenge). */
     async receiveGet(accountId: string, id: string, req: WebhookRequest) {
-      const source = await storage.sources.get(accountId, id);
-      const adapter = source ? deps.adapters.get(source.type) : undefined;
-      if (!source || !adapter?.handleGet) throw errors.notFound('unknown webhook');
-      return adapter.handleGet(req, await context(source));
+      const ctx = await webhookContext(accountId, id);
+      const adapter = ctx ? deps.adapters.get(ctx.source.type) : undefined;
+      if (!ctx || !adapter?.handleGet) throw errors.notFound('unknown webhook');
+      return adapter.handleGet(req, ctx);
     },
 
     /**
@@ -292,12 +333,13 @@ export function sourcesService(deps: {
      * with it); the caller answers after it — vendors like Okta allow 3 s.
      */
     async receive(accountId: string, id: string, req: WebhookRequest): Promise<{ accepted: number; duplicates: number; process: () => Promise<void> }> {
-      const source = await storage.sources.get(accountId, id);
-      if (!source) throw errors.notFound('unknown webhook');
+      const ctx = await webhookContext(accountId, id);
+      if (!ctx) throw errors.notFound('unknown webhook');
+      const { source } = ctx;
       const adapter = adapterOf(source.type);
-      const ctx = await context(source);
+      let nonce: string | undefined;
       try {
-        await adapter.authenticate(req, ctx);
+        nonce = (await adapter.authenticate(req, ctx))?.nonce;
       } catch (err) {
         deps.onAuthFailure(source.type);
         throw errors.unauthorized('authentication failed', { cause: err });
@@ -306,10 +348,10 @@ export function sourcesService(deps: {
       try {
         parsed = await adapter.parse(req, { source, settings: ctx.settings });
       } catch (err) {
-        await recordRefusal(source, req.now, err);
+        await recordRefusal(source, req.now, err, nonce);
         throw err;
       }
-      const { accepted, duplicates, fresh } = await recordParsed(source, parsed, req.now);
+      const { accepted, duplicates, fresh } = await recordParsed(source, parsed, req.now, nonce);
       return {
         accepted,
         duplicates,

@@ -26,10 +26,17 @@ export interface AuthContext<S> {
   readonly settings: S;
   /** The source's shared secret (opened from the store). */
   readonly secret: string;
-  /** Claims a one-time value (a signature) for replay protection; false if seen before. */
-  claimNonce(nonce: string): Promise<boolean>;
   /** Constant-time string comparison. */
   safeEqual(a: string, b: string): boolean;
+}
+
+/**
+ * What an authenticated request still owes: `nonce`, a one-time value (its signature) that must
+ * not have been seen before. The pipeline claims it in the write that records the delivery, and
+ * answers a replay as an authentication failure.
+ */
+export interface Authenticated {
+  readonly nonce?: string;
 }
 
 /**
@@ -45,7 +52,7 @@ export interface VendorAdapter<S = Record<string, unknown>> {
    * never returned by the API, and handed to the adapter only in memory.
    */
   readonly secretSettings?: readonly string[];
-  authenticate(req: WebhookRequest, ctx: AuthContext<S>): Promise<void>;
+  authenticate(req: WebhookRequest, ctx: AuthContext<S>): Promise<Authenticated | void>;
   parse(req: WebhookRequest, ctx: { source: Source; settings: S }): ParsedVendorEvent[] | Promise<ParsedVendorEvent[]>;
   /** A GET the vendor sends (Okta's one-time verification); null when the vendor sends none. */
   handleGet?(req: WebhookRequest, ctx: AuthContext<S>): Promise<{ status: number; body: unknown }>;

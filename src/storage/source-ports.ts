@@ -57,10 +57,12 @@ export interface SourceStore {
   /** The source's events, newest first. */
   listEvents(accountId: string, sourceId: string, limit: number): Promise<SourceEvent[]>;
   /**
-   * Claims a one-time value (a webhook signature) for replay protection. True the first time;
-   * false if it was claimed before.
+   * Records the events of one webhook delivery (each as `recordEvent` does: true when new, false
+   * for a vendor's retry) in one write. With `nonce` (a webhook signature, replay protection) the
+   * nonce is claimed first, in that same write: if it was claimed before, nothing is recorded and
+   * the answer is 'replayed'. One write instead of two is one commit less per delivery.
    */
-  claimNonce(accountId: string, sourceId: string, nonce: string, at: Date): Promise<boolean>;
+  recordDelivery(accountId: string, sourceId: string, events: readonly SourceEvent[], nonce?: { value: string; at: Date }): Promise<boolean[] | 'replayed'>;
   /** Pull connectors: the last offset processed per partition (empty when none). */
   getOffsets(accountId: string, sourceId: string): Promise<Record<string, number>>;
   /** Records an offset as processed. Monotonic per partition: a lower offset changes nothing. */

@@ -74,12 +74,18 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       await expect(s.sources.getOffsets(a, src.id)).resolves.toEqual({});
     });
 
-    it('nonces: claimed once, pruned by time', async () => {
-      await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:00:00.000Z'))).resolves.toBe(true);
-      await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:01:00.000Z'))).resolves.toBe(false);
-      await expect(s.sources.claimNonce(a, 'src2', 'sig-1', at('2026-01-01T00:01:00.000Z'))).resolves.toBe(true);
+    it('a delivery with a nonce: recorded with its claim; a replay of the nonce records nothing; nonces pruned by time', async () => {
+      const e = (id: string) => ({ accountId: a, sourceId: 'src1', eventId: id, kind: 'k', receivedAt: at('2026-01-01T00:00:00.000Z'), outcome: 'received' });
+      const nonce = (t: string) => ({ value: 'sig-1', at: at(t) });
+      await expect(s.sources.recordDelivery(a, 'src1', [e('d1'), e('d2')], nonce('2026-01-01T00:00:00.000Z'))).resolves.toEqual([true, true]);
+      // The same signature again: refused whole, even for an event not recorded yet.
+      await expect(s.sources.recordDelivery(a, 'src1', [e('d3')], nonce('2026-01-01T00:01:00.000Z'))).resolves.toBe('replayed');
+      expect((await s.sources.listEvents(a, 'src1', 10)).map((x) => x.eventId)).toEqual(['d2', 'd1']);
+      // Nonces are per source; events are idempotent without one.
+      await expect(s.sources.recordDelivery(a, 'src2', [], nonce('2026-01-01T00:01:00.000Z'))).resolves.toEqual([]);
+      await expect(s.sources.recordDelivery(a, 'src1', [e('d1'), e('d3')])).resolves.toEqual([false, true]);
       expect(await s.sources.pruneNonces(at('2026-01-01T00:00:30.000Z'))).toBeGreaterThanOrEqual(1);
-      await expect(s.sources.claimNonce(a, 'src1', 'sig-1', at('2026-01-01T00:02:00.000Z'))).resolves.toBe(true);
+      await expect(s.sources.recordDelivery(a, 'src1', [], nonce('2026-01-01T00:02:00.000Z'))).resolves.toEqual([]);
     });
   });
 }

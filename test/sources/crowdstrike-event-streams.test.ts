@@ -133,18 +133,18 @@ const capturing = () => {
 };
 
 /**
- * Fault injection on the real store: recording a source event fails ('disk I/O error') whenever
- * `fails` says so. Returns the function that restores the store.
+ * Fault injection on the real store: recording a delivery fails ('disk I/O error') whenever
+ * `fails` says so of one of its events. Returns the function that restores the store.
  */
 function failRecording(fails: (e: Parameters<typeof t.app.storage.sources.recordEvent>[0]) => boolean): () => void {
   const store = t.app.storage.sources;
-  const recordEvent = store.recordEvent;
-  store.recordEvent = async (e) => {
-    if (fails(e)) throw new Error('disk I/O error');
-    return recordEvent.call(store, e);
+  const recordDelivery = store.recordDelivery;
+  store.recordDelivery = async (a, s, events, nonce) => {
+    if (events.some(fails)) throw new Error('disk I/O error');
+    return recordDelivery.call(store, a, s, events, nonce);
   };
   return () => {
-    store.recordEvent = recordEvent;
+    store.recordDelivery = recordDelivery;
   };
 }
 

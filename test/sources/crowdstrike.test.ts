@@ -164,6 +164,19 @@ describe.each(testStores())('CrowdStrike Falcon webhooks ($name)', (store) => {
       expect((await post(f, { ts, signature })).status).toBe(401);
     });
 
+    test('a replayed request whose body was refused is refused as a replay: 400, then 401, one rejection recorded', async () => {
+      const before = (await events()).filter((e) => e.kind === 'rejected').length;
+      const f = epp();
+      delete (f.event as Record<string, unknown>).CompositeId;
+      const ts = String(Math.floor(Date.now() / 1000));
+      const signature = base64Variant(source.secret, JSON.stringify(f), ts);
+      const first = await post(f, { ts, signature });
+      expect(first.status).toBe(400);
+      expect(first.text).toContain('event.CompositeId');
+      expect((await post(f, { ts, signature })).status).toBe(401);
+      expect((await events()).filter((e) => e.kind === 'rejected').length).toBe(before + 1);
+    });
+
     test('the replay window and the signature header name are per-source settings', async () => {
       const s = await createSource({ replay_window_seconds: 60, signature_header: 'X-Falcon-Sig' });
       const old = String(Math.floor(Date.now() / 1000) - 120);

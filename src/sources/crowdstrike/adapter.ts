@@ -34,8 +34,18 @@ const Settings = z.object({
 });
 export type CrowdStrikeSettings = z.infer<typeof Settings>;
 
-/** The stored settings with defaults for keys added after the source was created. */
-const settingsOf = (raw: unknown): CrowdStrikeSettings => Settings.safeParse(raw ?? {}).data ?? Settings.parse({});
+/**
+ * The stored settings with defaults for keys added after the source was created; read once per
+ * settings object (the pipeline hands the same one to every request until the source changes).
+ */
+const parsedSettings = new WeakMap<object, CrowdStrikeSettings>();
+const settingsOf = (raw: unknown): CrowdStrikeSettings => {
+  const cached = raw && typeof raw === 'object' ? parsedSettings.get(raw) : undefined;
+  if (cached) return cached;
+  const s = Settings.safeParse(raw ?? {}).data ?? Settings.parse({});
+  if (raw && typeof raw === 'object') parsedSettings.set(raw, s);
+  return s;
+};
 
 /**
  * CrowdStrike Falcon webhooks (vendors reference §4): Falcon Fusion / Store "Webhook" actions
@@ -56,8 +66,9 @@ export function crowdstrikeAdapter(mapping: CrowdStrikeMapping = loadCrowdStrike
       if (!at || Math.abs(req.now.getTime() - at.getTime()) > s.replay_window_seconds * 1000) throw new Error('delivery timestamp outside the replay window');
       const nonce = matchFalconSignature({ secret: ctx.secret, rawBody: req.rawBody, timestamp, signature, safeEqual: ctx.safeEqual });
       if (!nonce) throw new Error('signature mismatch');
-      // §4.3 and the issue: the same signed request twice is a replay, refused within the window.
-      if (!(await ctx.claimNonce(nonce))) throw new Error('signature replayed');
+      // §4.3 and the issue: the same signed request twice is a replay, refused within the window
+      // (the pipeline claims the signature with the delivery's record).
+      return { nonce };
     },
     parse(req, ctx) {
       const options = { mapping, upnIsEmail: settingsOf(ctx.settings).upn_is_email };

@@ -28,6 +28,15 @@ export function mongoSourceStore(db: Db): SourceStore {
   const lock = new KeyedMutex();
   const nextSeq = () => lock.run('source_event_seq', async () => (await counters.findOneAndUpdate({ _id: 'source_event_seq' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' }))!.value);
   const key = (...parts: string[]) => parts.join(':');
+  const claim = async (a: string, s: string, nonce: string, at: Date) => {
+    try {
+      await nonces.insertOne({ _id: key(a, s, nonce), at });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  };
   const toSource = (d: Doc): Source => ({ accountId: d.account_id, id: d.id, type: d.type, name: d.name, settings: d.settings, secretSealed: d.secret_sealed, createdAt: d.created_at, updatedAt: d.updated_at });
   return {
     async insert(s) {
@@ -48,6 +57,14 @@ export function mongoSourceStore(db: Db): SourceStore {
       await events.deleteMany({ account_id: a, source_id: id });
       await offsets.deleteMany({ account_id: a, source_id: id });
       return gone;
+    },
+    async recordDelivery(a, s, list, nonce) {
+      // No transactions on every MongoDB server (FerretDB): the nonce first, so a replay records
+      // nothing; a crash after it leaves the vendor unanswered, and its retry is signed anew.
+      if (nonce && !(await claim(a, s, nonce.value, nonce.at))) return 'replayed';
+      const out: boolean[] = [];
+      for (const e of list) out.push(await this.recordEvent(e));
+      return out;
     },
     async recordEvent(e) {
       try {
@@ -70,15 +87,6 @@ export function mongoSourceStore(db: Db): SourceStore {
     },
     async listEvents(a, s, limit) {
       return (await events.find({ account_id: a, source_id: s }).sort({ seq: -1 }).limit(limit).toArray()).map((d): SourceEvent => ({ accountId: d.account_id, sourceId: d.source_id, eventId: d.event_id, kind: d.kind, receivedAt: d.received_at, outcome: d.outcome }));
-    },
-    async claimNonce(a, s, nonce, at) {
-      try {
-        await nonces.insertOne({ _id: key(a, s, nonce), at });
-        return true;
-      } catch (err) {
-        if (isDuplicateKey(err)) return false;
-        throw err;
-      }
     },
     async getOffsets(a, s) {
       return Object.fromEntries((await offsets.find({ account_id: a, source_id: s }).toArray()).map((d) => [d.partition, d.offset]));

@@ -30,6 +30,8 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
     `INSERT INTO source_offsets (account_id, source_id, partition, offset) VALUES (?, ?, ?, ?)
      ON CONFLICT (account_id, source_id, partition) DO UPDATE SET offset = max(offset, excluded.offset)`,
   );
+  const recordOne = (e: SourceEvent) =>
+    record.run(e.accountId, e.sourceId, e.eventId, e.kind, e.receivedAt.getTime(), e.outcome, e.signal ? JSON.stringify(e.signal) : null).changes === 1;
   const remove = db.transaction((a: string, id: string) => {
     delEvents.run(a, id);
     delOffsets.run(a, id);
@@ -53,8 +55,13 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
       return remove.immediate(a, id);
     },
     async recordEvent(e) {
-      const signal = e.signal ? JSON.stringify(e.signal) : null;
-      return gc.run(() => record.run(e.accountId, e.sourceId, e.eventId, e.kind, e.receivedAt.getTime(), e.outcome, signal).changes === 1);
+      return gc.run(() => recordOne(e));
+    },
+    async recordDelivery(a, s, list, nonce) {
+      return gc.run(() => {
+        if (nonce && claim.run(a, s, nonce.value, nonce.at.getTime()).changes === 0) return 'replayed' as const;
+        return list.map(recordOne);
+      });
     },
     async setOutcome(a, s, e, o) {
       await gc.run(() => outcome.run(o, a, s, e));
@@ -64,9 +71,6 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
     },
     async unscored(receivedBy, limit) {
       return unscored.all(receivedBy.getTime(), limit).map((r) => ({ ...toEvent(r), signal: JSON.parse(r.signal!) as Record<string, unknown> }));
-    },
-    async claimNonce(a, s, nonce, at) {
-      return gc.run(() => claim.run(a, s, nonce, at.getTime()).changes === 1);
     },
     async getOffsets(a, s) {
       return Object.fromEntries(offsets.all(a, s).map((r) => [r.partition, r.offset]));
