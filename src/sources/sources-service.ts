@@ -25,8 +25,8 @@ const SOURCE_CACHE_MS = 5_000;
 /** Sources held at most (more are read again): an account has a handful; ids that exist only. */
 const SOURCE_CACHE_MAX = 10_000;
 
-/** A signal as kept with its event until scored: JSON (dates as ISO strings), the same on every store. */
-const keptSignal = (signal: RiskSignal): Record<string, unknown> => JSON.parse(JSON.stringify(signal)) as Record<string, unknown>;
+/** A signal as kept with its event until scored: the stores keep its JSON text (dates become ISO strings, revived below). */
+const keptSignal = (signal: RiskSignal): Readonly<Record<string, unknown>> => signal as unknown as Readonly<Record<string, unknown>>;
 const revivedSignal = (kept: Readonly<Record<string, unknown>>): RiskSignal => {
   const s = kept as unknown as RiskSignal & { occurredAt?: string | Date };
   return s.occurredAt === undefined ? s : { ...s, occurredAt: new Date(s.occurredAt) };
@@ -127,11 +127,9 @@ export function sourcesService(deps: {
     for (const k of keys) inFlight.add(k);
     try {
       const result = await deps.ingest(accountId, events.map((e) => e.signal));
-      // Independent writes, issued together: one group commit for a whole delivery, not one per event.
-      await Promise.all(events.map((e, i) => {
+      await storage.sources.setOutcomes(accountId, sourceId, events.map((e, i) => {
         const item = result.items[i]!;
-        const outcome = item.status === 'accepted' ? `scored: ${e.signal.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}`;
-        return storage.sources.setOutcome(accountId, sourceId, e.eventId, outcome);
+        return { eventId: e.eventId, outcome: item.status === 'accepted' ? `scored: ${e.signal.behavior} for user ${item.userId ?? '?'}` : `${item.status}${item.reason ? `: ${item.reason}` : ''}` };
       }));
     } finally {
       for (const k of keys) inFlight.delete(k);

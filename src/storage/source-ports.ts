@@ -28,7 +28,7 @@ export interface SourceEvent {
   readonly receivedAt: Date;
   readonly outcome: string;
   /**
-   * The risk signal the event maps to, as JSON, kept from the moment the event is recorded
+   * The risk signal the event maps to, stored as its JSON text (dates as ISO strings), kept from the moment the event is recorded
    * (before the vendor is answered) until its outcome is set (after scoring): what a crash in
    * between leaves to recover. A vendor's retry is a duplicate, so nothing else would score it.
    */
@@ -48,10 +48,11 @@ export interface SourceStore {
    */
   recordEvent(e: SourceEvent): Promise<boolean>;
   /**
-   * Replaces the outcome of a recorded event (after scoring) and drops its kept signal, once: an
-   * event already scored keeps its first outcome (a queue and a recovery sweep racing).
+   * Replaces the outcomes of recorded events of one source (after scoring) and drops their kept
+   * signals, once: an event already scored keeps its first outcome (a queue and a recovery sweep
+   * racing). One write for all of them.
    */
-  setOutcome(accountId: string, sourceId: string, eventId: string, outcome: string): Promise<void>;
+  setOutcomes(accountId: string, sourceId: string, outcomes: ReadonlyArray<{ eventId: string; outcome: string }>): Promise<void>;
   /** Events of every account still holding their signal (not scored), received at or before `receivedBy`, oldest first. */
   unscored(receivedBy: Date, limit: number): Promise<Array<SourceEvent & { signal: Readonly<Record<string, unknown>> }>>;
   /** The source's events, newest first. */

@@ -49,13 +49,18 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
         ['late', { ...signal, id: 'crowdstrike:late' }],
       ]);
       expect((await mine('2026-01-02T00:00:00.000Z')).map((e) => e.eventId)).toEqual(['early']);
-      await s.sources.setOutcome(a, 'src1', 'early', 'scored: crowdstrike_detection_high');
+      await s.sources.setOutcomes(a, 'src1', [{ eventId: 'early', outcome: 'scored: crowdstrike_detection_high' }]);
       // A second scorer (a recovery sweep racing the queue) finds it duplicate: the first outcome stays.
-      await s.sources.setOutcome(a, 'src1', 'early', 'duplicate');
-      await s.sources.setOutcome(a, 'src1', 'ignored', 'scored: never'); // never held a signal: not scored, nothing set
+      await s.sources.setOutcomes(a, 'src1', [{ eventId: 'early', outcome: 'duplicate' }]);
+      await s.sources.setOutcomes(a, 'src1', [{ eventId: 'ignored', outcome: 'scored: never' }]); // never held a signal: not scored, nothing set
       expect((await mine('2026-01-05T00:00:00.000Z')).map((e) => e.eventId)).toEqual(['late']);
       expect((await s.sources.listEvents(a, 'src1', 10)).find((e) => e.eventId === 'ignored')?.outcome).toBe('ignored: x');
       expect((await s.sources.listEvents(a, 'src1', 10)).find((e) => e.eventId === 'early')).toEqual({ accountId: a, sourceId: 'src1', eventId: 'early', kind: 'k', receivedAt: at('2026-01-01T00:00:00.000Z'), outcome: 'scored: crowdstrike_detection_high' });
+      // Several in one call: each set once.
+      await s.sources.setOutcomes(a, 'src1', [{ eventId: 'late', outcome: 'scored: late' }, { eventId: 'early', outcome: 'again' }]);
+      expect(await mine('2026-01-05T00:00:00.000Z')).toEqual([]);
+      const outcomes = Object.fromEntries((await s.sources.listEvents(a, 'src1', 10)).map((e) => [e.eventId, e.outcome]));
+      expect(outcomes).toMatchObject({ late: 'scored: late', early: 'scored: crowdstrike_detection_high' });
     });
 
     it('offsets: per partition, monotonic, scoped by account and source', async () => {

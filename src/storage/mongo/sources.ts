@@ -78,8 +78,9 @@ export function mongoSourceStore(db: Db): SourceStore {
         throw err;
       }
     },
-    async setOutcome(a, s, e, outcome) {
-      await events.updateOne({ _id: key(a, s, e), unscored: true }, { $set: { outcome }, $unset: { signal: '', unscored: '' } });
+    async setOutcomes(a, s, list) {
+      await Promise.all(list.map(({ eventId, outcome }) =>
+        events.updateOne({ _id: key(a, s, eventId), unscored: true }, { $set: { outcome }, $unset: { signal: '', unscored: '' } })));
     },
     async unscored(receivedBy, limit) {
       const docs = await events.find({ unscored: true, received_at: { $lte: receivedBy } }).sort({ received_at: 1, seq: 1 }).limit(limit).toArray();

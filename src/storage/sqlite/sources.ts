@@ -63,8 +63,10 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
         return list.map(recordOne);
       });
     },
-    async setOutcome(a, s, e, o) {
-      await gc.run(() => outcome.run(o, a, s, e));
+    async setOutcomes(a, s, list) {
+      await gc.run(() => {
+        for (const x of list) outcome.run(x.outcome, a, s, x.eventId);
+      });
     },
     async listEvents(a, s, limit) {
       return events.all(a, s, limit).map(toEvent);
