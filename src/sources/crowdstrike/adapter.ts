@@ -67,8 +67,10 @@ export function crowdstrikeAdapter(mapping: CrowdStrikeMapping = loadCrowdStrike
       const nonce = matchFalconSignature({ secret: ctx.secret, rawBody: req.rawBody, timestamp, signature, safeEqual: ctx.safeEqual });
       if (!nonce) throw new Error('signature mismatch');
       // §4.3 and the issue: the same signed request twice is a replay, refused within the window
-      // (the pipeline claims the signature with the delivery's record).
-      return { nonce };
+      // (the pipeline claims the signature with the delivery's record). The signed delivery time
+      // leads the nonce (a replay repeats it: it is signed): stored nonces then grow with time
+      // and are appended to their index, instead of each dirtying a random page of it.
+      return { nonce: `${String(at.getTime()).padStart(15, '0')}:${nonce}` };
     },
     parse(req, ctx) {
       const options = { mapping, upnIsEmail: settingsOf(ctx.settings).upn_is_email };

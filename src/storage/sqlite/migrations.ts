@@ -343,4 +343,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX source_events_unscored ON source_events (received_at) WHERE signal IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'a user\'s events by risk level without an index of their own',
+    sql: `
+      -- Every scored event wrote an entry into this index at a random place (one page per event
+      -- under load). A user's events by risk level are found through risk_events_by_user_time
+      -- and sorted: a user has tens of events, not millions.
+      DROP INDEX risk_events_by_user_level;
+    `,
+  },
 ];
