@@ -367,6 +367,8 @@ describe.each(testStores())('CrowdStrike Falcon webhooks ($name)', (store) => {
 
       for (const [body, field] of [
         [{ ...epp(), metadata: { offset: 1 } }, 'metadata.eventType'],
+        [{ ...epp(), event: undefined }, 'event is required'],
+        [{ ...epp(), event: [epp().event] }, 'event must be an object'],
         [(() => { const g = epp(); delete g.event.CompositeId; return g; })(), 'event.CompositeId'],
         [(() => { const g = epp(); delete g.event.Severity; delete g.event.SeverityName; return g; })(), 'event.Severity'],
         [{ ...fixture('workflow-detection'), detection_id: undefined }, 'detection_id'],
