@@ -55,10 +55,11 @@ export async function processReceived(
       deps.logger.error('scoring received SETs failed; they stay pending', { account: accountId, sets: list.length, error: err });
     }
   }
-  await Promise.all(records.map(async (r, at) => {
+  const done = records.flatMap((r, at) => {
     const outcome = outcomes[at];
-    if (outcome === undefined) return;
-    await deps.storage.receivedSets.markProcessed(r.accountId, r.subscriptionId, r.jti, outcome)
-      .catch((err: unknown) => deps.logger.error('recording a received SET outcome failed; it stays pending', { jti: r.jti, error: err }));
-  }));
+    return outcome === undefined ? [] : [{ accountId: r.accountId, subscriptionId: r.subscriptionId, jti: r.jti, outcome }];
+  });
+  if (!done.length) return;
+  await deps.storage.receivedSets.markProcessed(done)
+    .catch((err: unknown) => deps.logger.error('recording received SET outcomes failed; they stay pending', { sets: done.length, jtis: done.slice(0, 10).map((d) => d.jti), error: err }));
 }

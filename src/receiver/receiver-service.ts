@@ -17,12 +17,15 @@ import { processReceived } from './process-received.js';
 import { scoringQueue } from '../risk/scoring-queue.js';
 import { registerManaged, clientFor, type RegisterManagedInput } from './managed/register-managed.js';
 import { unprocessableCriticalMember } from './to-signal.js';
+import { subscriptionCache } from './subscription-cache.js';
 import { guardedFetch } from '../ssf/outbound/guarded-fetch.js';
 import { ServiceError } from '../domain/errors.js';
 
 /** Pushed SETs scored together at most, and waiting in memory at most (scoring-queue.ts). */
 const PUSH_BATCH = 500;
 const PUSH_QUEUE = 20_000;
+/** How long the push endpoint uses a subscription it read before reading it again (subscription-cache.ts). */
+const SUBSCRIPTION_CACHE_MS = 5_000;
 
 /**
  * riskwire as an SSF receiver: transmitters registered per account, SETs pushed to a per-
@@ -33,7 +36,16 @@ export function receiverService(deps: {
   config: Config; storage: Storage; secrets: SecretBox; now: Clock; logger: Logger; jwks: JwksCache; outboundUrls: OutboundUrlPolicy;
   rules: readonly MappingRule[]; ingest: IngestSignals;
 }) {
-  const { storage } = deps;
+  // Every subscription write of this service goes through the cache, which forgets what it changed.
+  const subscriptions = subscriptionCache(deps.storage.subscriptions, SUBSCRIPTION_CACHE_MS);
+  const storage: Storage = { ...deps.storage, subscriptions: subscriptions.store };
+  /** The push credential we gave a managed subscription's transmitter, opened once per subscription as held. */
+  const openedCredentials = new WeakMap<Subscription, string>();
+  const pushCredential = (sub: Subscription, sealed: string) => {
+    let opened = openedCredentials.get(sub);
+    if (opened === undefined) openedCredentials.set(sub, (opened = deps.secrets.open(sealed, `${sub.accountId}/subscriptions/${sub.id}/authorization`).toString('utf8')));
+    return opened;
+  };
   const fetch = guardedFetch({ allowPrivateNetwork: deps.config.allowPrivateNetwork });
   /** Event types a managed subscription requests by default: what the mappings understand. */
   const defaultEvents = [...new Set(deps.rules.map((r) => r.event))];
@@ -167,7 +179,7 @@ export function receiverService(deps: {
      * with it); a polled one is processed before the function resolves.
      */
     async receive(accountId: string, id: string, jws: string, authorization: string | undefined, via: 'push' | 'poll' = 'push'): Promise<() => Promise<void>> {
-      const sub = await storage.subscriptions.get(accountId, id);
+      const sub = await subscriptions.held(accountId, id);
       if (!sub) throw errors.notFound('unknown push endpoint');
       // SSF §8.1.1.1.1: a stream whose iss did not match is never used.
       if (sub.status === 'error') throw setError('access_denied', 'this subscription is not in use');
@@ -175,7 +187,7 @@ export function receiverService(deps: {
       // own authenticated request. A managed poll subscription gave no push credential, so it
       // takes no pushes at all (only static subscriptions rely on the signature alone).
       if (via === 'push' && sub.mode === 'managed' && !sub.pushAuthorizationSealed) throw setError('authentication_failed', 'this subscription is delivered by polling; it takes no pushes');
-      const expectedAuthorization = via === 'push' && sub.pushAuthorizationSealed ? deps.secrets.open(sub.pushAuthorizationSealed, `${accountId}/subscriptions/${id}/authorization`).toString('utf8') : null;
+      const expectedAuthorization = via === 'push' && sub.pushAuthorizationSealed ? pushCredential(sub, sub.pushAuthorizationSealed) : null;
       const v = await verifySet(jws, sub, { jwks: deps.jwks, authorization, expectedAuthorization, safeEqual });
       const now = deps.now();
       const jti = v.claims.jti as string;

@@ -90,10 +90,11 @@ export interface ReceivedSetStore {
   /** Whether the subscription already received this jti (another account's never counts). */
   has(accountId: string, subscriptionId: string, jti: string): Promise<boolean>;
   /**
-   * Records what processing did, once: a SET no longer pending keeps its first outcome (two
-   * scorers racing — a queue and a recovery sweep — must not turn "accepted" into "duplicate").
+   * Records what processing did to each SET, once: a SET no longer pending keeps its first outcome
+   * (two scorers racing — a queue and a recovery sweep — must not turn "accepted" into
+   * "duplicate"). One write for all of them.
    */
-  markProcessed(accountId: string, subscriptionId: string, jti: string, outcome: string): Promise<void>;
+  markProcessed(outcomes: ReadonlyArray<{ accountId: string; subscriptionId: string; jti: string; outcome: string }>): Promise<void>;
   /** SETs stored but not yet processed (a crash between storing and processing), oldest first. */
   pending(limit: number): Promise<ReceivedSet[]>;
   /** A subscription's SETs, newest first. */

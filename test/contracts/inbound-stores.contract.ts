@@ -75,17 +75,26 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       const odd = { ...r('j3', 3), subscriptionId: 'sub-odd', subject: { format: 'complex', $gt: { 'a.b': 1 } }, claims: { jti: 'j3', events: { 'https://x.example/e': { $where: 'x' } } } };
       await s.receivedSets.insert(odd);
       expect(await s.receivedSets.list(a, 'sub-odd', 10)).toEqual([odd]);
-      await s.receivedSets.markProcessed(a, 'sub-odd', 'j3', 'ignored: test');
+      await s.receivedSets.markProcessed([{ accountId: a, subscriptionId: 'sub-odd', jti: 'j3', outcome: 'ignored: test' }]);
       await s.receivedSets.insert(r('j2', 2));
       const mine = (await s.receivedSets.pending(100)).filter((x) => x.accountId === a && x.subscriptionId === 'sub1');
       expect(mine.map((x) => x.jti)).toEqual(['j1', 'j2']);
       expect(mine[0]).toEqual(r('j1', 1));
-      await s.receivedSets.markProcessed(a, 'sub1', 'j1', 'scored: session_revoked_upstream');
+      await s.receivedSets.markProcessed([{ accountId: a, subscriptionId: 'sub1', jti: 'j1', outcome: 'scored: session_revoked_upstream' }]);
       // A second scorer (a recovery sweep racing the queue) finds it duplicate: the first outcome stays.
-      await s.receivedSets.markProcessed(a, 'sub1', 'j1', 'duplicate: session_revoked_upstream');
+      await s.receivedSets.markProcessed([{ accountId: a, subscriptionId: 'sub1', jti: 'j1', outcome: 'duplicate: session_revoked_upstream' }]);
       expect((await s.receivedSets.pending(100)).filter((x) => x.accountId === a && x.subscriptionId === 'sub1').map((x) => x.jti)).toEqual(['j2']);
       const listed = await s.receivedSets.list(a, 'sub1', 10);
       expect(listed.map((x) => [x.jti, x.state, x.outcome])).toEqual([['j2', 'pending', null], ['j1', 'processed', 'scored: session_revoked_upstream']]);
+      // Several in one call, each once.
+      await s.receivedSets.insert(r('j4', 4));
+      await s.receivedSets.markProcessed([
+        { accountId: a, subscriptionId: 'sub1', jti: 'j2', outcome: 'accepted: two' }, { accountId: a, subscriptionId: 'sub1', jti: 'j1', outcome: 'again' },
+        { accountId: a, subscriptionId: 'sub1', jti: 'j4', outcome: 'accepted: four' },
+      ]);
+      expect((await s.receivedSets.list(a, 'sub1', 10)).map((x) => [x.jti, x.state, x.outcome])).toEqual([
+        ['j4', 'processed', 'accepted: four'], ['j2', 'processed', 'accepted: two'], ['j1', 'processed', 'scored: session_revoked_upstream'],
+      ]);
       await expect(s.receivedSets.list(anAccount().id, 'sub1', 10)).resolves.toEqual([]);
     });
   });

@@ -237,6 +237,17 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
     expect((await call(`${t.url}/ssf-receiver/acme/000000000000000000000000`, { method: 'POST', body: tx.set(revoked('x@example.com')), headers: { 'content-type': 'application/secevent+jwt' } })).status).toBe(404);
   });
 
+  it('a subscription deleted through the API refuses pushes at once, though its endpoint was just in use', async () => {
+    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
+    });
+    const path = new URL(r.body.result.push_endpoint as string).pathname;
+    const to = (body: string) => call(`${t.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt' } });
+    expect((await to(tx.set(revoked(`held-${Date.now()}@example.com`)))).status).toBe(202);
+    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}`, { method: 'DELETE', token: t.token })).status).toBe(200);
+    expect((await to(tx.set(revoked(`held-${Date.now()}@example.com`)))).status).toBe(404);
+  });
+
   it('registration: bad input is 400 (managed mode without auth or delivery too), the API is tenant-scoped', async () => {
     const reg = (json: unknown) => call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, { method: 'POST', token: t.token, json });
     expect((await reg({ mode: 'static', issuer: 'not a url', jwks_uri: tx.jwksUri })).status).toBe(400);

@@ -97,8 +97,8 @@ export function mongoReceivedSetStore(db: Db): ReceivedSetStore {
     async has(accountId, subscriptionId, jti) {
       return (await col.countDocuments({ _id: key(accountId, subscriptionId, jti) }, { limit: 1 })) === 1;
     },
-    async markProcessed(accountId, subscriptionId, jti, outcome) {
-      await col.updateOne({ _id: key(accountId, subscriptionId, jti), state: 'pending' }, { $set: { state: 'processed', outcome } });
+    async markProcessed(outcomes) {
+      await Promise.all(outcomes.map((o) => col.updateOne({ _id: key(o.accountId, o.subscriptionId, o.jti), state: 'pending' }, { $set: { state: 'processed', outcome: o.outcome } })));
     },
     async pending(limit) {
       return (await col.find({ state: 'pending' }).sort({ seq: 1 }).limit(limit).toArray()).map(toSet);

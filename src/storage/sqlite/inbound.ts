@@ -96,8 +96,10 @@ export function sqliteReceivedSetStore(db: SqliteDb, gc: GroupCommit): ReceivedS
     async has(accountId, subscriptionId, jti) {
       return has.get(accountId, subscriptionId, jti) !== undefined;
     },
-    async markProcessed(accountId, subscriptionId, jti, outcome) {
-      await gc.run(() => done.run(outcome, accountId, subscriptionId, jti));
+    async markProcessed(outcomes) {
+      await gc.run(() => {
+        for (const o of outcomes) done.run(o.outcome, o.accountId, o.subscriptionId, o.jti);
+      });
     },
     async pending(limit) {
       return pending.all(limit).map(toSet);
