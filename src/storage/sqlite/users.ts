@@ -108,10 +108,12 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
   };
 
   /**
-   * Users known to have both a name and an email (which are never cleared): their profile needs
-   * no read. Bounded; forgetting only costs a read.
+   * Which of a user's name and email are known to be set (they are never cleared): a signal that
+   * brings only fields already set needs no read — most signals name a user whose email is set
+   * and who never gets a name (an EDR's account name is an identifier, not a name). Bounded;
+   * forgetting only costs a read.
    */
-  const complete = remembered<true>();
+  const filled = remembered<{ name: boolean; email: boolean }>();
   /**
    * Who holds an identifier, as committed. An identifier is never released or moved (nothing
    * deletes users or identifiers), so a holder once read stays right; only holders are
@@ -137,10 +139,12 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
     if (ids.some((i) => holderOf(accountId, i.kind, i.value) === null)) return true;
     if (p.name == null && p.email == null) return false;
     const key = `${accountId}\u0000${userId}`;
-    if (complete.has(key)) return false;
+    const known = filled.get(key);
+    if (known && (p.name == null || known.name) && (p.email == null || known.email)) return false;
     const r = profile.get(accountId, userId);
-    if (r?.name != null && r.email != null) complete.set(key, true);
-    return r !== undefined && ((r.name === null && p.name != null) || (r.email === null && p.email != null));
+    if (!r) return false;
+    filled.set(key, { name: r.name !== null, email: r.email !== null });
+    return (r.name === null && p.name != null) || (r.email === null && p.email != null);
   };
 
   return {
