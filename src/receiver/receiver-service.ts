@@ -24,8 +24,6 @@ import { ServiceError } from '../domain/errors.js';
 /** Pushed SETs scored together at most, and waiting in memory at most (scoring-queue.ts). */
 const PUSH_BATCH = 500;
 const PUSH_QUEUE = 20_000;
-/** How long the push endpoint uses a subscription it read before reading it again (subscription-cache.ts). */
-const SUBSCRIPTION_CACHE_MS = 5_000;
 
 /**
  * riskwire as an SSF receiver: transmitters registered per account, SETs pushed to a per-
@@ -36,9 +34,10 @@ export function receiverService(deps: {
   config: Config; storage: Storage; secrets: SecretBox; now: Clock; logger: Logger; jwks: JwksCache; outboundUrls: OutboundUrlPolicy;
   rules: readonly MappingRule[]; ingest: IngestSignals;
 }) {
-  // Every subscription write of this service goes through the cache, which forgets what it changed.
-  const subscriptions = subscriptionCache(deps.storage.subscriptions, SUBSCRIPTION_CACHE_MS);
-  const storage: Storage = { ...deps.storage, subscriptions: subscriptions.store };
+  const { storage } = deps;
+  const subscriptions = subscriptionCache(storage.subscriptions);
+  /** When this process last moved a subscription's last_event_at forward (informational: at most once a second). */
+  const touched = new Map<string, number>();
   /** The push credential we gave a managed subscription's transmitter, opened once per subscription as held. */
   const openedCredentials = new WeakMap<Subscription, string>();
   const pushCredential = (sub: Subscription, sealed: string) => {
@@ -179,7 +178,7 @@ export function receiverService(deps: {
      * with it); a polled one is processed before the function resolves.
      */
     async receive(accountId: string, id: string, jws: string, authorization: string | undefined, via: 'push' | 'poll' = 'push'): Promise<() => Promise<void>> {
-      const sub = await subscriptions.held(accountId, id);
+      const sub = await subscriptions.current(accountId, id);
       if (!sub) throw errors.notFound('unknown push endpoint');
       // SSF §8.1.1.1.1: a stream whose iss did not match is never used.
       if (sub.status === 'error') throw setError('access_denied', 'this subscription is not in use');
@@ -215,9 +214,14 @@ export function receiverService(deps: {
         return async () => undefined;
       }
       const stored = await storage.receivedSets.insert(record);
-      // last_event_at is informational: written at most once a second per subscription, so a busy
-      // stream does not write the subscription on every SET; only that field, never the rest.
-      if (!sub.lastEventAt || now.getTime() - sub.lastEventAt.getTime() >= 1000) await storage.subscriptions.touchLastEvent(accountId, id, now);
+      // last_event_at is informational: written at most once a second per subscription (by this
+      // process), so a busy stream does not write the subscription on every SET; only that field.
+      const touchKey = `${accountId}/${id}`;
+      if (now.getTime() - (touched.get(touchKey) ?? 0) >= 1000) {
+        if (touched.size >= 10_000) touched.clear();
+        touched.set(touchKey, now.getTime());
+        await storage.subscriptions.touchLastEvent(accountId, id, now);
+      }
       if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
       if (via === 'poll') return () => process([record]);
       return async () => {

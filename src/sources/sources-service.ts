@@ -15,15 +15,8 @@ import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.
 /** Webhook deliveries scored together at most, and events waiting in memory at most (scoring-queue.ts). */
 const DELIVERY_BATCH = 500;
 const DELIVERY_QUEUE = 20_000;
-/**
- * How long a source read for a webhook request (with its secret and credentials opened) serves
- * the requests after it. A change made through this process takes effect at once; one made
- * elsewhere (another instance on the same MongoDB, the CLI beside the server) within this time:
- * a rotated secret, a deleted source.
- */
-const SOURCE_CACHE_MS = 5_000;
-/** Sources held at most (more are read again): an account has a handful; ids that exist only. */
-const SOURCE_CACHE_MAX = 10_000;
+/** Webhook contexts held at most (more are rebuilt): an account has a handful of sources. */
+const CONTEXTS_HELD = 10_000;
 
 /** A signal as kept with its event until scored: the stores keep its JSON text (dates become ISO strings, revived below). */
 const keptSignal = (signal: RiskSignal): Readonly<Record<string, unknown>> => signal as unknown as Readonly<Record<string, unknown>>;
@@ -98,23 +91,29 @@ export function sourcesService(deps: {
     safeEqual,
   });
 
-  /** Webhook requests' sources with their context opened, for SOURCE_CACHE_MS (a read and two openings less per request). */
-  const contexts = new Map<string, { ctx: ReturnType<typeof context>; until: number }>();
-  const cacheKey = (accountId: string, id: string) => `${accountId}/${id}`;
-  const forget = (accountId: string, id: string) => contexts.delete(cacheKey(accountId, id));
+  /**
+   * A webhook request's source with its secret and credentials opened, rebuilt only when the
+   * source's revision changed (SourceStore.revision: a short read instead of the whole row, two
+   * openings and the settings parses on every request). A change made anywhere — a rotated
+   * secret, new settings, a deletion, by this process, another instance or the CLI — applies to
+   * the next request.
+   */
+  const contexts = new Map<string, { revision: string; ctx: ReturnType<typeof context> }>();
   const webhookContext = async (accountId: string, id: string) => {
-    const k = cacheKey(accountId, id);
-    const hit = contexts.get(k);
-    const now = Date.now();
-    if (hit && hit.until > now) return hit.ctx;
-    const source = await storage.sources.get(accountId, id);
-    if (!source) {
-      contexts.delete(k);
+    const key = `${accountId}/${id}`;
+    const revision = await storage.sources.revision(accountId, id);
+    if (revision === null) {
+      contexts.delete(key);
       return null;
     }
+    const hit = contexts.get(key);
+    if (hit?.revision === revision) return hit.ctx;
+    const source = await storage.sources.get(accountId, id);
+    if (!source) return null;
     const ctx = context(source);
-    if (contexts.size >= SOURCE_CACHE_MAX) contexts.clear();
-    contexts.set(k, { ctx, until: now + SOURCE_CACHE_MS });
+    // Kept under the revision read first: a change in between makes the next request rebuild it.
+    if (contexts.size >= CONTEXTS_HELD) contexts.clear();
+    contexts.set(key, { revision, ctx });
     return ctx;
   };
 
@@ -238,7 +237,6 @@ export function sourcesService(deps: {
       const secret = input.rotate_secret ? newWebhookSecret() : null;
       const next: Source = { ...s, name: input.name ?? s.name, settings, secretSealed: secret ? deps.secrets.seal(secret, secretContext(s)) : s.secretSealed, updatedAt: deps.now() };
       await storage.sources.update(next);
-      forget(accountId, id);
       await audit(accountId, actor, 'source.updated', id, { name: next.name, secret_rotated: Boolean(secret) });
       return { source: next, secret };
     },
@@ -257,14 +255,11 @@ export function sourcesService(deps: {
         secretSealed: secretChanged ? deps.secrets.seal(declared.secret, secretContext(s)) : s.secretSealed,
       };
       await storage.sources.update(next);
-      forget(s.accountId, s.id);
       await audit(s.accountId, 'sources/', 'source.updated', s.id, { name: s.name, secret_rotated: secretChanged, declared: true });
       return 'updated';
     },
     async delete(accountId: string, id: string, actor: string) {
-      const gone = await storage.sources.delete(accountId, id);
-      forget(accountId, id);
-      if (!gone) throw errors.notFound(`source "${id}" not found`);
+      if (!(await storage.sources.delete(accountId, id))) throw errors.notFound(`source "${id}" not found`);
       await audit(accountId, actor, 'source.deleted', id);
     },
     events: (accountId: string, id: string, limit: number) => storage.sources.listEvents(accountId, id, limit),

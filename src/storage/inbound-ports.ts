@@ -48,6 +48,13 @@ export interface ManagedTransmitter {
 export interface SubscriptionStore {
   insert(s: Subscription): Promise<void>;
   get(accountId: string, id: string): Promise<Subscription | null>;
+  /**
+   * A value that changes whenever what the push endpoint reads of the subscription changes — mode,
+   * issuer, keys, audience, stream, push credential, managed settings, status — and null once it
+   * is deleted (or never was): a cheap read that lets the push endpoint keep the subscription it
+   * read until it changes, wherever changed.
+   */
+  revision(accountId: string, id: string): Promise<string | null>;
   list(accountId: string): Promise<Subscription[]>;
   /** Replaces the mutable fields. False when absent. */
   update(s: Subscription): Promise<boolean>;

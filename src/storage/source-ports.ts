@@ -38,6 +38,12 @@ export interface SourceEvent {
 export interface SourceStore {
   insert(s: Source): Promise<void>;
   get(accountId: string, id: string): Promise<Source | null>;
+  /**
+   * A value that changes whenever the source's settings or secret change, and null once it is
+   * deleted (or never was): a cheap read that lets the webhook path keep what it derived from the
+   * source — its secret opened, its settings parsed — until the source changes, wherever changed.
+   */
+  revision(accountId: string, id: string): Promise<string | null>;
   list(accountId: string): Promise<Source[]>;
   /** Replaces name, settings and secret. False when absent. */
   update(s: Source): Promise<boolean>;

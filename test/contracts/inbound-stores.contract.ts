@@ -37,6 +37,27 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       await expect(s.subscriptions.update(updated)).resolves.toBe(false);
     });
 
+    it('subscriptions: a revision changes with what the push endpoint reads, not with what it writes, and is null once deleted', async () => {
+      const x = sub();
+      await expect(s.subscriptions.revision(a, x.id)).resolves.toBeNull();
+      await s.subscriptions.insert(x);
+      const first = await s.subscriptions.revision(a, x.id);
+      expect(first).toEqual(expect.any(String));
+      await expect(s.subscriptions.revision(anAccount().id, x.id)).resolves.toBeNull();
+      await s.subscriptions.touchLastEvent(a, x.id, at('2026-01-05T00:00:00.000Z'));
+      await s.subscriptions.setLastError(a, x.id, 'transient');
+      await expect(s.subscriptions.revision(a, x.id)).resolves.toBe(first);
+      const seen = new Set([first]);
+      for (const change of [{ status: 'error' as const }, { issuer: 'https://other.example' }, { audience: 'other' }, { jwksUri: 'https://other.example/jwks' }, { pushAuthorizationSealed: 'v1.p' }, { streamId: 'st9' }]) {
+        await s.subscriptions.update({ ...x, ...change });
+        const r = await s.subscriptions.revision(a, x.id);
+        expect(seen.has(r)).toBe(false);
+        seen.add(r);
+      }
+      await s.subscriptions.delete(a, x.id);
+      await expect(s.subscriptions.revision(a, x.id)).resolves.toBeNull();
+    });
+
     it('subscriptions: a verification state is consumed once, last_event_at only moves forward, last_error is set — each touching nothing else', async () => {
       const x = sub({ pendingStates: ['s1', 's2'] });
       await s.subscriptions.insert(x);

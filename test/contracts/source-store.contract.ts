@@ -27,6 +27,25 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       await expect(s.sources.delete(a, src.id)).resolves.toBe(false);
     });
 
+    it('a revision changes with the secret or the settings, is null once deleted, and stays otherwise', async () => {
+      const src = { accountId: a, id: rid('src'), type: 'crowdstrike' as const, name: 'falcon', settings: { replay_window_seconds: 300 }, secretSealed: 'v1.x', createdAt: at('2026-01-01T00:00:00.000Z'), updatedAt: at('2026-01-01T00:00:00.000Z') };
+      await expect(s.sources.revision(a, src.id)).resolves.toBeNull();
+      await s.sources.insert(src);
+      const first = await s.sources.revision(a, src.id);
+      expect(first).toEqual(expect.any(String));
+      await expect(s.sources.revision(anAccount().id, src.id)).resolves.toBeNull();
+      await s.sources.recordEvent({ accountId: a, sourceId: src.id, eventId: 'e1', kind: 'k', receivedAt: at('2026-01-03T00:00:00.000Z'), outcome: 'pending' });
+      await expect(s.sources.revision(a, src.id)).resolves.toBe(first);
+      // Within the same millisecond too: the secret and the settings themselves are compared.
+      await s.sources.update({ ...src, secretSealed: 'v1.rotated' });
+      const rotated = await s.sources.revision(a, src.id);
+      expect(rotated).not.toBe(first);
+      await s.sources.update({ ...src, secretSealed: 'v1.rotated', settings: { replay_window_seconds: 60 } });
+      expect(await s.sources.revision(a, src.id)).not.toBe(rotated);
+      await s.sources.delete(a, src.id);
+      await expect(s.sources.revision(a, src.id)).resolves.toBeNull();
+    });
+
     it('events: idempotent by (source, event id), newest first', async () => {
       const ev = (id: string, n: number) => ({ accountId: a, sourceId: 'src1', eventId: id, kind: 'EppDetectionSummaryEvent', receivedAt: at(`2026-01-0${n}T00:00:00.000Z`), outcome: 'received' });
       await expect(s.sources.recordEvent(ev('e1', 1))).resolves.toBe(true);

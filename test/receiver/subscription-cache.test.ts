@@ -5,8 +5,8 @@ import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { anAccount } from '../helpers/factories.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-// The push endpoint's subscriptions, on the real embedded store: held between SETs, forgotten
-// when this process changes them, read again once the hold expires.
+// The push endpoint's subscriptions, on the real embedded store: kept between SETs while their
+// revision stays, read again as soon as it changes.
 describe('subscription cache', () => {
   let storage: Storage;
   let sub: Subscription;
@@ -27,35 +27,30 @@ describe('subscription cache', () => {
     cleanup();
   });
 
-  it('holds a subscription for the time given: a change made elsewhere is seen once it expires', async () => {
-    const cache = subscriptionCache(storage.subscriptions, 200);
-    expect((await cache.held(sub.accountId, 'sub1'))?.status).toBe('active');
-    await storage.subscriptions.update({ ...sub, status: 'error' }); // another instance, the CLI
-    expect((await cache.held(sub.accountId, 'sub1'))?.status).toBe('active');
-    await new Promise((r) => setTimeout(r, 250));
-    expect((await cache.held(sub.accountId, 'sub1'))?.status).toBe('error');
+  it('keeps the subscription it read while its revision stays; any change made to the store, anywhere, is seen by the next read', async () => {
+    const cache = subscriptionCache(storage.subscriptions);
+    const current = () => cache.current(sub.accountId, 'sub1');
+    const first = await current();
+    expect(first?.status).toBe('active');
+    // What the push endpoint does not read leaves the revision alone: the same object is kept.
+    await storage.subscriptions.touchLastEvent(sub.accountId, 'sub1', new Date(5000));
+    await storage.subscriptions.consumeState(sub.accountId, 'sub1', 's1', new Date(6000));
+    expect(await current()).toBe(first);
+    // Another instance, the CLI: a status, a credential, an issuer changed in the store.
+    await storage.subscriptions.update({ ...sub, status: 'error' });
+    expect((await current())?.status).toBe('error');
+    await storage.subscriptions.update({ ...sub, pushAuthorizationSealed: 'v1.other' });
+    expect((await current())?.pushAuthorizationSealed).toBe('v1.other');
+    await storage.subscriptions.update({ ...sub, issuer: 'https://other.example.com' });
+    expect((await current())?.issuer).toBe('https://other.example.com');
+    await storage.subscriptions.delete(sub.accountId, 'sub1');
+    expect(await current()).toBeNull();
   });
 
-  it('every write through its store is seen by the next read at once', async () => {
-    const cache = subscriptionCache(storage.subscriptions, 60_000);
-    const held = () => cache.held(sub.accountId, 'sub1');
-    await held();
-    await cache.store.update({ ...sub, status: 'error' });
-    expect((await held())?.status).toBe('error');
-    await cache.store.setLastError(sub.accountId, 'sub1', 'boom');
-    expect((await held())?.lastError).toBe('boom');
-    await cache.store.touchLastEvent(sub.accountId, 'sub1', new Date(5000));
-    expect((await held())?.lastEventAt).toEqual(new Date(5000));
-    await expect(cache.store.consumeState(sub.accountId, 'sub1', 's1', new Date(6000))).resolves.toBe(true);
-    expect((await held())?.pendingStates).toEqual([]);
-    await cache.store.delete(sub.accountId, 'sub1');
-    expect(await held()).toBeNull();
-  });
-
-  it('an unknown subscription is read every time (it may be registered at any moment)', async () => {
-    const cache = subscriptionCache(storage.subscriptions, 60_000);
-    expect(await cache.held(sub.accountId, 'sub2')).toBeNull();
+  it('an unknown subscription is looked up every time (it may be registered at any moment)', async () => {
+    const cache = subscriptionCache(storage.subscriptions);
+    expect(await cache.current(sub.accountId, 'sub2')).toBeNull();
     await storage.subscriptions.insert({ ...sub, id: 'sub2' });
-    expect((await cache.held(sub.accountId, 'sub2'))?.id).toBe('sub2');
+    expect((await cache.current(sub.accountId, 'sub2'))?.id).toBe('sub2');
   });
 });

@@ -40,6 +40,10 @@ export function mongoSubscriptionStore(db: Db): SubscriptionStore {
       const d = await col.findOne({ _id: `${accountId}:${id}` });
       return d ? toSub(d) : null;
     },
+    async revision(accountId, id) {
+      const d = await col.findOne({ _id: `${accountId}:${id}` }, { projection: { mode: 1, issuer: 1, jwks_uri: 1, audience: 1, stream_id: 1, push_auth_sealed: 1, managed: 1, status: 1 } });
+      return d ? JSON.stringify([d.mode, d.issuer, d.jwks_uri, d.audience, d.stream_id ?? null, d.push_auth_sealed ?? null, d.managed ?? null, d.status]) : null;
+    },
     async list(accountId) {
       return (await col.find({ account_id: accountId }).sort({ created_at: 1, id: 1 }).toArray()).map(toSub);
     },

@@ -46,6 +46,10 @@ export function mongoSourceStore(db: Db): SourceStore {
       const d = await col.findOne({ _id: key(a, id) });
       return d ? toSource(d) : null;
     },
+    async revision(a, id) {
+      const d = await col.findOne({ _id: key(a, id) }, { projection: { type: 1, updated_at: 1, secret_sealed: 1, settings: 1 } });
+      return d ? JSON.stringify([d.type, d.updated_at, d.secret_sealed, d.settings]) : null;
+    },
     async list(a) {
       return (await col.find({ account_id: a }).sort({ created_at: 1, id: 1 }).toArray()).map(toSource);
     },

@@ -26,6 +26,9 @@ export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): Subscrip
   const insert = db.prepare(`INSERT INTO subscriptions (${cols.join(', ')}) VALUES (${cols.map((c) => `:${c}`).join(', ')})`);
   const update = db.prepare(`UPDATE subscriptions SET ${cols.filter((c) => !['account_id', 'id', 'created_at'].includes(c)).map((c) => `${c} = :${c}`).join(', ')} WHERE account_id = :account_id AND id = :id`);
   const get = db.prepare<[string, string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? AND id = ?');
+  const revision = db.prepare<[string, string], { r: string }>(
+    `SELECT json_array(mode, issuer, jwks_uri, audience, stream_id, push_auth_sealed, managed, status) AS r FROM subscriptions WHERE account_id = ? AND id = ?`,
+  );
   const list = db.prepare<[string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? ORDER BY created_at, id');
   const del = db.prepare('DELETE FROM subscriptions WHERE account_id = ? AND id = ?');
   const states = db.prepare<[string, string], { pending_states: string }>('SELECT pending_states FROM subscriptions WHERE account_id = ? AND id = ?');
@@ -39,6 +42,9 @@ export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): Subscrip
     async get(accountId, id) {
       const r = get.get(accountId, id);
       return r ? toSub(r) : null;
+    },
+    async revision(accountId, id) {
+      return revision.get(accountId, id)?.r ?? null;
     },
     async list(accountId) {
       return list.all(accountId).map(toSub);

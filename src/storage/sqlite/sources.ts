@@ -15,6 +15,9 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
   const insert = db.prepare('INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const get = db.prepare<[string, string], Row>('SELECT * FROM sources WHERE account_id = ? AND id = ?');
   const list = db.prepare<[string], Row>('SELECT * FROM sources WHERE account_id = ? ORDER BY created_at, id');
+  const revision = db.prepare<[string, string], { r: string }>(
+    "SELECT type || '|' || updated_at || '|' || secret_sealed || '|' || settings AS r FROM sources WHERE account_id = ? AND id = ?",
+  );
   const update = db.prepare('UPDATE sources SET name = ?, settings = ?, secret_sealed = ?, updated_at = ? WHERE account_id = ? AND id = ?');
   const del = db.prepare('DELETE FROM sources WHERE account_id = ? AND id = ?');
   const delEvents = db.prepare('DELETE FROM source_events WHERE account_id = ? AND source_id = ?');
@@ -44,6 +47,9 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
     async get(a, id) {
       const r = get.get(a, id);
       return r ? toSource(r) : null;
+    },
+    async revision(a, id) {
+      return revision.get(a, id)?.r ?? null;
     },
     async list(a) {
       return list.all(a).map(toSource);
