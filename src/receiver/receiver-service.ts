@@ -38,7 +38,7 @@ export function receiverService(deps: {
   const subscriptions = subscriptionCache(storage.subscriptions);
   /** When this process last moved a subscription's last_event_at forward (informational: at most once a second). */
   const touched = new Map<string, number>();
-  /** The push credential we gave a managed subscription's transmitter, opened once per subscription as held. */
+  /** The push credential we gave a managed subscription's transmitter, opened once per revision of it (subscription-cache.ts keeps the object). */
   const openedCredentials = new WeakMap<Subscription, string>();
   const pushCredential = (sub: Subscription, sealed: string) => {
     let opened = openedCredentials.get(sub);

@@ -175,8 +175,9 @@ export function sourcesService(deps: {
   const recordRefusal = async (source: Source, at: Date, err: unknown, nonce?: string) => {
     const kind = err instanceof ServiceError && err.status === 503 ? 'deferred' : 'rejected';
     const event = { accountId: source.accountId, sourceId: source.id, eventId: `${kind}-${randomId(8)}`, kind, receivedAt: at, outcome: `${kind}: ${(err as Error).message}` };
-    if ((await storage.sources.recordDelivery(source.accountId, source.id, [event], nonce === undefined ? undefined : { value: nonce, at })) === 'replayed') throw replayed(source);
+    if ((await storage.sources.recordDelivery(source.accountId, source.id, [event], claimOf(nonce, at))) === 'replayed') throw replayed(source);
   };
+  const claimOf = (nonce: string | undefined, at: Date) => (nonce === undefined ? undefined : { value: nonce, at });
   /** A signed request seen before: an authentication failure (401 without detail, counted). */
   const replayed = (source: Source) => {
     deps.onAuthFailure(source.type);
@@ -193,7 +194,7 @@ export function sourcesService(deps: {
       accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt,
       outcome: e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`, signal: e.signal ? keptSignal(e.signal) : null,
     }));
-    const recorded = await storage.sources.recordDelivery(accountId, id, events, nonce === undefined ? undefined : { value: nonce, at: receivedAt });
+    const recorded = await storage.sources.recordDelivery(accountId, id, events, claimOf(nonce, receivedAt));
     if (recorded === 'replayed') throw replayed(source);
     const fresh = parsed.flatMap((e, i) => (recorded[i] && e.signal ? [{ eventId: e.eventId, signal: e.signal }] : []));
     const duplicates = recorded.filter((r) => !r).length;
