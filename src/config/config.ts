@@ -17,8 +17,11 @@ export interface Config {
   readonly streamsDir: string | undefined;
   readonly sourcesDir: string | undefined;
   readonly http: { readonly bodyLimitBytes: number; readonly shutdownGraceMs: number };
-  /** Age (ms) after which an event recorded but not applied is finished by recovery (RISKWIRE_RISK_RECOVERY_AGE_SECONDS). */
-  readonly risk: { readonly recoveryAgeMs: number };
+  /**
+   * `recoveryAgeMs`: age after which unfinished work is taken over by recovery (RISKWIRE_RISK_RECOVERY_AGE_SECONDS).
+   * `batchWaitMs`: how long scoring after an answer gathers its batch (RISKWIRE_SCORING_BATCH_WAIT_MS).
+   */
+  readonly risk: { readonly recoveryAgeMs: number; readonly batchWaitMs: number };
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
   readonly ssf: {
     readonly keyPrepublishSeconds: number;

@@ -48,7 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     sourcesDir: e.RISKWIRE_SOURCES_DIR ? path.resolve(cwd, e.RISKWIRE_SOURCES_DIR) : undefined,
     http: { bodyLimitBytes: e.RISKWIRE_BODY_LIMIT, shutdownGraceMs: e.RISKWIRE_SHUTDOWN_GRACE_MS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
-    risk: { recoveryAgeMs: e.RISKWIRE_RISK_RECOVERY_AGE_SECONDS * 1000 },
+    risk: { recoveryAgeMs: e.RISKWIRE_RISK_RECOVERY_AGE_SECONDS * 1000, batchWaitMs: e.RISKWIRE_SCORING_BATCH_WAIT_MS },
     ssf: {
       keyPrepublishSeconds: e.RISKWIRE_SSF_KEY_PREPUBLISH_SECONDS,
       keyRetentionSeconds: e.RISKWIRE_SSF_KEY_RETENTION_SECONDS,

@@ -87,6 +87,13 @@ export const EnvSchema = z
      * longer to apply (very large batches on a slow store). Default 10.
      */
     RISKWIRE_RISK_RECOVERY_AGE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(10),
+    /**
+     * How long scoring that follows an answer (webhook events, pushed SETs) waits for more to join
+     * its batch; a full batch (500) starts at once. Longer: fewer, larger batches — less CPU per
+     * event under load (each batch has a fixed cost: lookups, a commit, a fan-out pass). Shorter:
+     * scored sooner. Default 100.
+     */
+    RISKWIRE_SCORING_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(100),
     /** Folder of declarative stream files (streams/*.json) applied at start. Default: the repository's streams/. */
     RISKWIRE_STREAMS_DIR: z.string().min(1).optional(),
     /** Folder of declarative source files (sources/*.json) applied at start. Default: the repository's sources/. */

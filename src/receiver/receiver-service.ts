@@ -83,7 +83,7 @@ export function receiverService(deps: {
   };
   // Pushed SETs are scored after their 202, in batches (scoring-queue.ts); in flight from queuing on.
   const pushed = scoringQueue<ReceivedSet>(process, {
-    maxBatch: PUSH_BATCH, maxQueued: PUSH_QUEUE, onError: (err) => deps.logger.error('processing received SETs failed', { error: err }),
+    maxBatch: PUSH_BATCH, maxQueued: PUSH_QUEUE, gatherMs: deps.config.risk.batchWaitMs, onError: (err) => deps.logger.error('processing received SETs failed', { error: err }),
   });
 
   /**

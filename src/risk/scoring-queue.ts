@@ -1,9 +1,12 @@
 /**
  * Scoring that follows an answer (webhook deliveries, pushed SETs: stored, queued here, answered,
  * then scored), run in batches: whatever is queued while a batch runs is taken together by the
- * next one. Under load one batch carries many deliveries, so they cost one engine call per
+ * next one, and a batch waits `gatherMs` (RISKWIRE_SCORING_BATCH_WAIT_MS) for more to join it
+ * unless `maxBatch` are already queued. A batch of many deliveries costs one engine call per
  * account, one group commit for their outcomes and one fan-out pass, not one of each per
- * delivery; when idle, an item starts in the next turn (with whatever else that turn queued).
+ * delivery: those fixed costs were most of a webhook event's scoring when batches ran back to
+ * back (a few events each; docs/benchmarks.md, sources, session 6). Without `gatherMs`, an item
+ * queued while idle starts in the next turn (with whatever else that turn queued).
  *
  * Bounded by weight (events or SETs, not deliveries): while `maxQueued` wait, `add` waits for
  * room, in arrival order, so the caller's answer waits too — backpressure on the sender, with
@@ -17,11 +20,26 @@ export interface ScoringQueue<T> {
   idle(): Promise<void>;
 }
 
-export function scoringQueue<T>(run: (batch: T[]) => Promise<void>, opts: { maxBatch: number; maxQueued: number; onError: (err: unknown) => void }): ScoringQueue<T> {
+export function scoringQueue<T>(
+  run: (batch: T[]) => Promise<void>,
+  opts: { maxBatch: number; maxQueued: number; onError: (err: unknown) => void; gatherMs?: number },
+): ScoringQueue<T> {
   let queued: Array<{ item: T; weight: number }> = [];
   let weight = 0;
   const waiting: Array<{ item: T; weight: number; admit: () => void }> = [];
   let running: Promise<void> | undefined;
+  /** Ends the current gathering early (a full batch is queued). */
+  let gathered: (() => void) | undefined;
+  /** Waits `gatherMs` for more items to join the next batch, or until a full batch is queued. */
+  const gather = () => new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      gathered = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, opts.gatherMs);
+    gathered = done;
+  });
 
   /** Admits waiters in arrival order while there is room (an item heavier than the bound alone, once the queue is empty). */
   const admit = () => {
@@ -34,6 +52,7 @@ export function scoringQueue<T>(run: (batch: T[]) => Promise<void>, opts: { maxB
   const enqueue = (item: T, w: number) => {
     queued.push({ item, weight: w });
     weight += w;
+    if (gathered && queued.length >= opts.maxBatch) gathered();
     running ??= loop();
   };
   const loop = async () => {
@@ -41,6 +60,7 @@ export function scoringQueue<T>(run: (batch: T[]) => Promise<void>, opts: { maxB
       // Started from setImmediate: the items of the turn that queued the first one come along.
       await new Promise((resolve) => setImmediate(resolve));
       while (queued.length) {
+        if (opts.gatherMs && queued.length < opts.maxBatch) await gather();
         const batch = queued.length > opts.maxBatch ? queued.splice(0, opts.maxBatch) : queued;
         if (batch === queued) queued = [];
         for (const b of batch) weight -= b.weight;

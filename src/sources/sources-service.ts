@@ -165,7 +165,7 @@ export function sourcesService(deps: {
    * flight from queuing on (so recovery leaves them alone) until `score` is done with them.
    */
   const delivered = scoringQueue<Delivery>((batch) => scoreBySource(batch, 'source events').then(() => undefined),
-    { maxBatch: DELIVERY_BATCH, maxQueued: DELIVERY_QUEUE, onError: (err) => deps.logger.error('scoring source events failed', { error: err }) });
+    { maxBatch: DELIVERY_BATCH, maxQueued: DELIVERY_QUEUE, gatherMs: deps.config.risk.batchWaitMs, onError: (err) => deps.logger.error('scoring source events failed', { error: err }) });
 
   /**
    * A delivery refused before any event was recorded, listed with the source's events for

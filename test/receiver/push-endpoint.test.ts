@@ -155,7 +155,11 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
     expect((await push(updated('enabled'))).status).toBe(202);
     expect((await push(tx.set(revoked('after-resume@example.com')))).status).toBe(202);
     expect(await scoredUser('after-resume@example.com')).toMatchObject({ level: 'low' });
-    const controls = (await t.app.storage.receivedSets.list('acme', sub.id, 10)).filter((r) => r.eventType === `${SSF}stream-updated`).slice(0, 2);
+    // Outcomes are written after the batch's scoring: wait for them, not only for the user.
+    const controls = await eventually(async () => {
+      const c = (await t.app.storage.receivedSets.list('acme', sub.id, 10)).filter((r) => r.eventType === `${SSF}stream-updated`).slice(0, 2);
+      return c.every((r) => r.outcome !== null) ? c : undefined;
+    });
     expect(controls.map((r) => [(r.claims.events as Record<string, { status: string }>)[`${SSF}stream-updated`]!.status, r.outcome])).toEqual([
       ['enabled', expect.stringMatching(/control event/)],
       ['paused', expect.stringMatching(/control event/)],

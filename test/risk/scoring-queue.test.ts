@@ -46,6 +46,33 @@ describe('scoringQueue', () => {
     await q.idle();
   });
 
+  it('with gatherMs, a batch waits that long for more items to join it', async () => {
+    const seen: Array<{ batch: number[]; at: number }> = [];
+    const t0 = Date.now();
+    const q = scoringQueue<number>(async (b) => void seen.push({ batch: [...b], at: Date.now() - t0 }), { maxBatch: 100, maxQueued: 1000, gatherMs: 120, ...quiet });
+    await q.add(1, 1);
+    await new Promise((r) => setTimeout(r, 40));
+    await q.add(2, 1); // a later turn, within the wait: joins the same batch
+    await q.idle();
+    expect(seen.map((s) => s.batch)).toEqual([[1, 2]]);
+    expect(seen[0]!.at).toBeGreaterThanOrEqual(100);
+  });
+
+  it('with gatherMs, a full batch starts at once', async () => {
+    const seen: Array<{ batch: number[]; at: number }> = [];
+    const t0 = Date.now();
+    const q = scoringQueue<number>(async (b) => void seen.push({ batch: [...b], at: Date.now() - t0 }), { maxBatch: 3, maxQueued: 1000, gatherMs: 1000, ...quiet });
+    await q.add(1, 1);
+    await turn();
+    await q.add(2, 1);
+    await q.add(3, 1);
+    await q.add(4, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.map((s) => s.batch)).toEqual([[1, 2, 3]]);
+    await q.idle(); // the rest waits its gathering time, then runs
+    expect(seen.map((s) => s.batch)).toEqual([[1, 2, 3], [4]]);
+  });
+
   it('splits a backlog into batches of at most maxBatch', async () => {
     const seen: number[][] = [];
     const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 2, maxQueued: 1000, ...quiet });
