@@ -39,8 +39,9 @@ export interface SourceStore {
   insert(s: Source): Promise<void>;
   get(accountId: string, id: string): Promise<Source | null>;
   /**
-   * A value that changes whenever the source's settings or secret change, and null once it is
-   * deleted (or never was): a cheap read that lets the webhook path keep what it derived from the
+   * A value that changes with every update of the source (its settings, its secret), never
+   * repeats one the source had under its id before, and is null once it is deleted (or never
+   * was): a cheap read that lets the webhook path keep what it derived from the
    * source — its secret opened, its settings parsed — until the source changes, wherever changed.
    */
   revision(accountId: string, id: string): Promise<string | null>;

@@ -36,7 +36,7 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       await expect(s.sources.revision(anAccount().id, src.id)).resolves.toBeNull();
       await s.sources.recordEvent({ accountId: a, sourceId: src.id, eventId: 'e1', kind: 'k', receivedAt: at('2026-01-03T00:00:00.000Z'), outcome: 'pending' });
       await expect(s.sources.revision(a, src.id)).resolves.toBe(first);
-      // Within the same millisecond too: the secret and the settings themselves are compared.
+      // Every update counts, within the same millisecond too.
       await s.sources.update({ ...src, secretSealed: 'v1.rotated' });
       const rotated = await s.sources.revision(a, src.id);
       expect(rotated).not.toBe(first);

@@ -47,7 +47,9 @@ function detectionEvent(d: Detection, o: EventOptions): ParsedVendorEvent {
   const base = { eventId: d.key, kind: d.kind };
   const sev = severityLevel(o.mapping, d.scaleOf, d.severity, d.severityName);
   if ('error' in sev) throw errors.badRequest(`${d.severityField} ${sev.error}`);
-  const details = Object.fromEntries(Object.entries({ ...d.details, severity: d.severity, severity_name: d.severityName, severity_level: sev.level, severity_scale: sev.scale ?? undefined }).filter(([, v]) => v !== undefined));
+  const all: Record<string, unknown> = { ...d.details, severity: d.severity, severity_name: d.severityName, severity_level: sev.level, severity_scale: sev.scale ?? undefined };
+  const details: Record<string, unknown> = {};
+  for (const k in all) if (all[k] !== undefined) details[k] = all[k];
   if (d.status && o.mapping.ignored_statuses.some((s) => s.toLowerCase() === d.status!.toLowerCase())) return { ...base, signal: null, ignored: `status ${d.status} is not scored` };
   const behavior = severityBehavior(o.mapping, sev.level);
   if (!behavior) return { ...base, signal: null, ignored: `severity ${sev.level} is not scored` };

@@ -1,10 +1,11 @@
+import { randomInt } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Source, SourceEvent, SourceStore } from '../source-ports.js';
 import { isDuplicateKey } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { readJson, storedJson } from './free-form.js';
 
-interface Doc { _id: string; account_id: string; id: string; type: Source['type']; name: string; settings: Record<string, unknown>; secret_sealed: string; created_at: Date; updated_at: Date }
+interface Doc { _id: string; account_id: string; id: string; type: Source['type']; name: string; settings: Record<string, unknown>; secret_sealed: string; created_at: Date; updated_at: Date; revision?: number }
 interface EventDoc {
   _id: string; seq: number; account_id: string; source_id: string; event_id: string; kind: string; received_at: Date; outcome: string;
   /** Kept until scored (SourceEvent.signal); `unscored` marks them for an indexed recovery scan. */
@@ -40,21 +41,23 @@ export function mongoSourceStore(db: Db): SourceStore {
   const toSource = (d: Doc): Source => ({ accountId: d.account_id, id: d.id, type: d.type, name: d.name, settings: d.settings, secretSealed: d.secret_sealed, createdAt: d.created_at, updatedAt: d.updated_at });
   return {
     async insert(s) {
-      await col.insertOne({ _id: key(s.accountId, s.id), account_id: s.accountId, id: s.id, type: s.type, name: s.name, settings: { ...s.settings }, secret_sealed: s.secretSealed, created_at: s.createdAt, updated_at: s.updatedAt });
+      // The revision starts at a random number (a source created again under its id never repeats one a reader kept).
+      await col.insertOne({ _id: key(s.accountId, s.id), account_id: s.accountId, id: s.id, type: s.type, name: s.name, settings: { ...s.settings }, secret_sealed: s.secretSealed, created_at: s.createdAt, updated_at: s.updatedAt, revision: randomInt(2 ** 47) });
     },
     async get(a, id) {
       const d = await col.findOne({ _id: key(a, id) });
       return d ? toSource(d) : null;
     },
     async revision(a, id) {
-      const d = await col.findOne({ _id: key(a, id) }, { projection: { type: 1, updated_at: 1, secret_sealed: 1, settings: 1 } });
-      return d ? JSON.stringify([d.type, d.updated_at, d.secret_sealed, d.settings]) : null;
+      // With updated_at: a source written by a riskwire from before revisions (no count) still changes it.
+      const d = await col.findOne({ _id: key(a, id) }, { projection: { revision: 1, updated_at: 1 } });
+      return d ? `${d.revision ?? '-'}:${d.updated_at.getTime()}` : null;
     },
     async list(a) {
       return (await col.find({ account_id: a }).sort({ created_at: 1, id: 1 }).toArray()).map(toSource);
     },
     async update(s) {
-      return (await col.updateOne({ _id: key(s.accountId, s.id) }, { $set: { name: s.name, settings: { ...s.settings }, secret_sealed: s.secretSealed, updated_at: s.updatedAt } })).matchedCount === 1;
+      return (await col.updateOne({ _id: key(s.accountId, s.id) }, { $set: { name: s.name, settings: { ...s.settings }, secret_sealed: s.secretSealed, updated_at: s.updatedAt }, $inc: { revision: 1 } })).matchedCount === 1;
     },
     async delete(a, id) {
       const gone = (await col.deleteOne({ _id: key(a, id) })).deletedCount === 1;

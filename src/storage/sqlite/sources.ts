@@ -12,13 +12,15 @@ const toEvent = (r: EventRow): SourceEvent => ({ accountId: r.account_id, source
 
 /** SourceStore on SQLite. */
 export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
-  const insert = db.prepare('INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  // A source's revision starts at a random number, so a source deleted and created again under
+  // its id never repeats the revision a reader kept; every update counts it up.
+  const insert = db.prepare(
+    'INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, abs(random() % 9007199254740991))',
+  );
   const get = db.prepare<[string, string], Row>('SELECT * FROM sources WHERE account_id = ? AND id = ?');
   const list = db.prepare<[string], Row>('SELECT * FROM sources WHERE account_id = ? ORDER BY created_at, id');
-  const revision = db.prepare<[string, string], { r: string }>(
-    "SELECT type || '|' || updated_at || '|' || secret_sealed || '|' || settings AS r FROM sources WHERE account_id = ? AND id = ?",
-  );
-  const update = db.prepare('UPDATE sources SET name = ?, settings = ?, secret_sealed = ?, updated_at = ? WHERE account_id = ? AND id = ?');
+  const revision = db.prepare<[string, string], { r: number }>('SELECT revision AS r FROM sources WHERE account_id = ? AND id = ?');
+  const update = db.prepare('UPDATE sources SET name = ?, settings = ?, secret_sealed = ?, updated_at = ?, revision = revision + 1 WHERE account_id = ? AND id = ?');
   const del = db.prepare('DELETE FROM sources WHERE account_id = ? AND id = ?');
   const delEvents = db.prepare('DELETE FROM source_events WHERE account_id = ? AND source_id = ?');
   const delOffsets = db.prepare('DELETE FROM source_offsets WHERE account_id = ? AND source_id = ?');
@@ -49,7 +51,8 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
       return r ? toSource(r) : null;
     },
     async revision(a, id) {
-      return revision.get(a, id)?.r ?? null;
+      const r = revision.get(a, id);
+      return r ? String(r.r) : null;
     },
     async list(a) {
       return list.all(a).map(toSource);
