@@ -28,7 +28,12 @@ export function scoringQueue<T>(
   let weight = 0;
   const waiting: Array<{ item: T; weight: number; admit: () => void }> = [];
   let running: Promise<void> | undefined;
-  /** Ends the current gathering early (a full batch is queued). */
+  /**
+   * Whether the next batch should wait for more: not once a full batch is queued, nor while the
+   * queue is full by weight (adds are held then: waiting would only delay them).
+   */
+  const gathering = () => Boolean(opts.gatherMs) && queued.length < opts.maxBatch && weight < opts.maxQueued && !waiting.length;
+  /** Ends the current gathering early (a full batch is queued, or the queue is full). */
   let gathered: (() => void) | undefined;
   /** Waits `gatherMs` for more items to join the next batch, or until a full batch is queued. */
   const gather = () => new Promise<void>((resolve) => {
@@ -52,7 +57,7 @@ export function scoringQueue<T>(
   const enqueue = (item: T, w: number) => {
     queued.push({ item, weight: w });
     weight += w;
-    if (gathered && queued.length >= opts.maxBatch) gathered();
+    if (gathered && !gathering()) gathered();
     running ??= loop();
   };
   const loop = async () => {
@@ -60,7 +65,7 @@ export function scoringQueue<T>(
       // Started from setImmediate: the items of the turn that queued the first one come along.
       await new Promise((resolve) => setImmediate(resolve));
       while (queued.length) {
-        if (opts.gatherMs && queued.length < opts.maxBatch) await gather();
+        if (gathering()) await gather();
         const batch = queued.length > opts.maxBatch ? queued.splice(0, opts.maxBatch) : queued;
         if (batch === queued) queued = [];
         for (const b of batch) weight -= b.weight;
@@ -85,7 +90,10 @@ export function scoringQueue<T>(
         enqueue(item, w);
         return Promise.resolve();
       }
-      return new Promise<void>((resolve) => waiting.push({ item, weight: w, admit: resolve }));
+      return new Promise<void>((resolve) => {
+        waiting.push({ item, weight: w, admit: resolve });
+        gathered?.(); // someone waits for room: the gathering batch starts now
+      });
     },
     async idle() {
       while (running || waiting.length) await (running ?? new Promise((r) => setImmediate(r)));

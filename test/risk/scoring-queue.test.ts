@@ -73,6 +73,21 @@ describe('scoringQueue', () => {
     expect(seen.map((s) => s.batch)).toEqual([[1, 2, 3], [4]]);
   });
 
+  it('with gatherMs, a queue full by weight starts its batch at once (held adds do not wait out the gathering)', async () => {
+    const seen: Array<{ batch: number[]; at: number }> = [];
+    const t0 = Date.now();
+    const q = scoringQueue<number>(async (b) => void seen.push({ batch: [...b], at: Date.now() - t0 }), { maxBatch: 100, maxQueued: 10, gatherMs: 2000, ...quiet });
+    await q.add(1, 6);
+    await turn();
+    await q.add(2, 4); // now full by weight: 10 of 10
+    const held = q.add(3, 5); // held until the batch leaves
+    await held;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(seen.map((s) => s.batch)).toEqual([[1, 2]]);
+    await q.idle();
+    expect(seen.map((s) => s.batch)).toEqual([[1, 2], [3]]);
+  });
+
   it('splits a backlog into batches of at most maxBatch', async () => {
     const seen: number[][] = [];
     const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 2, maxQueued: 1000, ...quiet });
