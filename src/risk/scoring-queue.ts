@@ -24,7 +24,8 @@ export function scoringQueue<T>(
   run: (batch: T[]) => Promise<void>,
   opts: { maxBatch: number; maxQueued: number; onError: (err: unknown) => void; gatherMs?: number },
 ): ScoringQueue<T> {
-  let queued: Array<{ item: T; weight: number }> = [];
+  /** `at`: when the item was queued — a batch waits from its oldest item's arrival, not from its own start. */
+  let queued: Array<{ item: T; weight: number; at: number }> = [];
   let weight = 0;
   const waiting: Array<{ item: T; weight: number; admit: () => void }> = [];
   let running: Promise<void> | undefined;
@@ -35,14 +36,19 @@ export function scoringQueue<T>(
   const gathering = () => Boolean(opts.gatherMs) && queued.length < opts.maxBatch && weight < opts.maxQueued && !waiting.length;
   /** Ends the current gathering early (a full batch is queued, or the queue is full). */
   let gathered: (() => void) | undefined;
-  /** Waits `gatherMs` for more items to join the next batch, or until a full batch is queued. */
+  /**
+   * Waits until the oldest queued item has waited `gatherMs` (items left over from a full batch
+   * have already waited through its run), or until a full batch is queued.
+   */
   const gather = () => new Promise<void>((resolve) => {
+    const left = (opts.gatherMs ?? 0) - (Date.now() - queued[0]!.at);
+    if (left <= 0) return resolve();
     const done = () => {
       clearTimeout(timer);
       gathered = undefined;
       resolve();
     };
-    const timer = setTimeout(done, opts.gatherMs);
+    const timer = setTimeout(done, left);
     gathered = done;
   });
 
@@ -55,7 +61,7 @@ export function scoringQueue<T>(
     }
   };
   const enqueue = (item: T, w: number) => {
-    queued.push({ item, weight: w });
+    queued.push({ item, weight: w, at: Date.now() });
     weight += w;
     if (gathered && !gathering()) gathered();
     running ??= loop();

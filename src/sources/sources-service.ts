@@ -345,6 +345,8 @@ export function sourcesService(deps: {
         await recordRefusal(source, req.now, err, nonce);
         throw err;
       }
+      // A replay is refused here, after parsing: its nonce is claimed in the write that records
+      // the delivery (one commit, not two). A replayed body costs a parse, within the body limit.
       const { accepted, duplicates, fresh } = await recordParsed(source, parsed, req.now, nonce);
       return {
         accepted,

@@ -99,7 +99,8 @@ export interface ReceivedSetStore {
   /**
    * Records what processing did to each SET, once: a SET no longer pending keeps its first outcome
    * (two scorers racing — a queue and a recovery sweep — must not turn "accepted" into
-   * "duplicate"). One write for all of them.
+   * "duplicate"). One write for all of them on SQLite; one round trip on MongoDB, each item
+   * applied on its own.
    */
   markProcessed(outcomes: ReadonlyArray<{ accountId: string; subscriptionId: string; jti: string; outcome: string }>): Promise<void>;
   /** SETs stored but not yet processed (a crash between storing and processing), oldest first. */

@@ -57,7 +57,8 @@ export interface SourceStore {
   /**
    * Replaces the outcomes of recorded events of one source (after scoring) and drops their kept
    * signals, once: an event already scored keeps its first outcome (a queue and a recovery sweep
-   * racing). One write for all of them.
+   * racing). One write for all of them on SQLite; one round trip on MongoDB, each item applied
+   * on its own.
    */
   setOutcomes(accountId: string, sourceId: string, outcomes: ReadonlyArray<{ eventId: string; outcome: string }>): Promise<void>;
   /** Events of every account still holding their signal (not scored), received at or before `receivedBy`, oldest first. */

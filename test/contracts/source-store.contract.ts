@@ -27,6 +27,19 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       await expect(s.sources.delete(a, src.id)).resolves.toBe(false);
     });
 
+    it('a delivery whose recording fails leaves its nonce unclaimed: the same signed request is recorded when retried', async () => {
+      const e = (id: string, signal: Record<string, unknown> | null = null) => ({ accountId: a, sourceId: 'src1', eventId: id, kind: 'k', receivedAt: at('2026-01-01T00:00:00.000Z'), outcome: 'received', signal });
+      const nonce = { value: 'sig-fail', at: at('2026-01-01T00:00:00.000Z') };
+      // A signal that cannot be stored (JSON has no BigInt): the write throws after the nonce.
+      await expect(s.sources.recordDelivery(a, 'src1', [e('f1'), e('f2', { n: BigInt(1) })], nonce)).rejects.toThrow();
+      // Not a replay. (SQLite undid f1 with the rest; MongoDB, without transactions, kept it, and a
+      // kept event still holding its signal is scored by recovery: either way nothing is lost.)
+      const retried = await s.sources.recordDelivery(a, 'src1', [e('f1'), e('f2')], nonce);
+      expect(retried).not.toBe('replayed');
+      expect((retried as boolean[])[1]).toBe(true);
+      expect((await s.sources.listEvents(a, 'src1', 10)).map((x) => x.eventId).sort()).toEqual(['f1', 'f2']);
+    });
+
     it('a revision changes with the secret or the settings, is null once deleted, and stays otherwise', async () => {
       const src = { accountId: a, id: rid('src'), type: 'crowdstrike' as const, name: 'falcon', settings: { replay_window_seconds: 300 }, secretSealed: 'v1.x', createdAt: at('2026-01-01T00:00:00.000Z'), updatedAt: at('2026-01-01T00:00:00.000Z') };
       await expect(s.sources.revision(a, src.id)).resolves.toBeNull();

@@ -88,6 +88,21 @@ describe('scoringQueue', () => {
     expect(seen.map((s) => s.batch)).toEqual([[1, 2], [3]]);
   });
 
+  it('with gatherMs, items left over from a full batch wait only what remains of their own wait', async () => {
+    const runs: Array<{ batch: number[]; start: number; end: number }> = [];
+    const t0 = Date.now();
+    const q = scoringQueue<number>(async (b) => {
+      const start = Date.now() - t0;
+      await new Promise((r) => setTimeout(r, 400)); // a long batch: longer than the wait
+      runs.push({ batch: [...b], start, end: Date.now() - t0 });
+    }, { maxBatch: 2, maxQueued: 1000, gatherMs: 300, ...quiet });
+    await Promise.all([q.add(1, 1), q.add(2, 1), q.add(3, 1)]);
+    await q.idle();
+    expect(runs.map((r) => r.batch)).toEqual([[1, 2], [3]]);
+    expect(runs[0]!.start).toBeLessThan(150); // full: at once
+    expect(runs[1]!.start - runs[0]!.end).toBeLessThan(150); // 3 waited through the first run already
+  });
+
   it('splits a backlog into batches of at most maxBatch', async () => {
     const seen: number[][] = [];
     const q = scoringQueue<number>(async (b) => void seen.push([...b]), { maxBatch: 2, maxQueued: 1000, ...quiet });

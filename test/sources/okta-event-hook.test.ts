@@ -201,7 +201,7 @@ describe.each(testStores())('Okta event hook source ($name)', (store) => {
     const { token } = await t.app.tokens.create({ accountId: 'acme', name: 'r', scopes: ['risk:read'] }, 'test');
     expect((await call(`${t.url}/client/v4/accounts/acme/sources`, { token })).status).toBe(403);
     const extra = (await call(`${t.url}/client/v4/accounts/acme/sources`, { method: 'POST', token: t.token, json: { type: 'okta_event_hook', name: 'tmp' } })).body.result;
-    // Known to the webhook path (its source is held for a few seconds) until deleted: then unknown at once.
+    // Known to the webhook path (it keeps the source it built) until deleted: then unknown at once.
     expect((await call(`${t.url}/sources/acme/${extra.id}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
     expect((await call(`${t.url}/client/v4/accounts/acme/sources/${extra.id}`, { method: 'DELETE', token: t.token })).status).toBe(200);
     expect((await call(`${t.url}/sources/acme/${extra.id}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(404);

@@ -89,6 +89,33 @@ describeMongo(uri ? 'MongoDB adapter' : 'MongoDB adapter (skipped: MONGODB_URI n
     }
   });
 
+  it('a source written by a riskwire from before revisions (no counter) still changes revision when that riskwire updates it', async () => {
+    const dbUri = freshDatabaseUri(uri!);
+    created.push(dbUri);
+    const [mine, other] = [await openMongoStorage(dbUri), await openMongoStorage(dbUri)];
+    const raw = new MongoClient(dbUri);
+    try {
+      const a = anAccount().id;
+      const src = { accountId: a, id: 'old1', type: 'okta_event_hook' as const, name: 'okta', settings: {}, secretSealed: 'v1.x', createdAt: at('2026-01-01T00:00:00.000Z'), updatedAt: at('2026-01-01T00:00:00.000Z') };
+      await mine.sources.insert(src);
+      // Another instance's update is seen through this one's revision.
+      const r0 = await mine.sources.revision(a, 'old1');
+      await other.sources.update({ ...src, secretSealed: 'v1.y' });
+      const r1 = await mine.sources.revision(a, 'old1');
+      expect(r1).not.toBe(r0);
+      // An older riskwire: no counter on the document, and its update sets updated_at only.
+      const col = raw.db().collection('sources');
+      await col.updateOne({ _id: `${a}:old1` as never }, { $unset: { revision: '' } });
+      const r2 = await mine.sources.revision(a, 'old1');
+      await col.updateOne({ _id: `${a}:old1` as never }, { $set: { secret_sealed: 'v1.z', updated_at: at('2026-01-02T00:00:00.000Z') } });
+      expect(await mine.sources.revision(a, 'old1')).not.toBe(r2);
+    } finally {
+      await raw.close();
+      await mine.close();
+      await other.close();
+    }
+  });
+
   it('reconnecting re-creates indexes without error (start-up is idempotent)', async () => {
     const dbUri = freshDatabaseUri(uri!);
     created.push(dbUri);

@@ -9,6 +9,10 @@ export async function connectMongo(uri: string): Promise<{ client: MongoClient; 
     serverSelectionTimeoutMS: 5000,
     // Writes must be acknowledged by the journal: a change riskwire reports stored is stored.
     writeConcern: { w: 'majority', j: true },
+    // Every read from the primary, whatever the URI says: riskwire reads what it just wrote
+    // (compare-and-set, revisions kept by the intake) and a lagging secondary would hand back an
+    // older secret or subscription under a newer revision.
+    readPreference: 'primary',
     appName: 'riskwire',
   });
   await client.connect();

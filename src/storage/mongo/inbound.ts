@@ -102,7 +102,11 @@ export function mongoReceivedSetStore(db: Db): ReceivedSetStore {
       return (await col.countDocuments({ _id: key(accountId, subscriptionId, jti) }, { limit: 1 })) === 1;
     },
     async markProcessed(outcomes) {
-      await Promise.all(outcomes.map((o) => col.updateOne({ _id: key(o.accountId, o.subscriptionId, o.jti), state: 'pending' }, { $set: { state: 'processed', outcome: o.outcome } })));
+      if (!outcomes.length) return;
+      // One round trip; each update stands alone (no transactions), as each SET's "once" does.
+      await col.bulkWrite(outcomes.map((o) => ({
+        updateOne: { filter: { _id: key(o.accountId, o.subscriptionId, o.jti), state: 'pending' as const }, update: { $set: { state: 'processed' as const, outcome: o.outcome } } },
+      })), { ordered: false });
     },
     async pending(limit) {
       return (await col.find({ state: 'pending' }).sort({ seq: 1 }).limit(limit).toArray()).map(toSet);

@@ -38,6 +38,19 @@ export function mongoSourceStore(db: Db): SourceStore {
       throw err;
     }
   };
+  /** Records one event; false when its id was recorded before (a vendor's retry). */
+  const recordEvent = async (e: SourceEvent): Promise<boolean> => {
+    try {
+      await events.insertOne({
+        _id: key(e.accountId, e.sourceId, e.eventId), seq: await nextSeq(), account_id: e.accountId, source_id: e.sourceId, event_id: e.eventId,
+        kind: e.kind, received_at: e.receivedAt, outcome: e.outcome, ...(e.signal ? { signal: storedJson(e.signal), unscored: true as const } : {}),
+      });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  };
   const toSource = (d: Doc): Source => ({ accountId: d.account_id, id: d.id, type: d.type, name: d.name, settings: d.settings, secretSealed: d.secret_sealed, createdAt: d.created_at, updatedAt: d.updated_at });
   return {
     async insert(s) {
@@ -67,27 +80,26 @@ export function mongoSourceStore(db: Db): SourceStore {
     },
     async recordDelivery(a, s, list, nonce) {
       // No transactions on every MongoDB server (FerretDB): the nonce first, so a replay records
-      // nothing; a crash after it leaves the vendor unanswered, and its retry is signed anew.
+      // nothing. If recording then fails, the nonce is released, so the vendor's retry of the same
+      // signed request is recorded (as on SQLite, where both are one write); a crash in between
+      // leaves it claimed, and the events are then lost only if the vendor never signs anew.
       if (nonce && !(await claim(a, s, nonce.value, nonce.at))) return 'replayed';
-      const out: boolean[] = [];
-      for (const e of list) out.push(await this.recordEvent(e));
-      return out;
-    },
-    async recordEvent(e) {
       try {
-        await events.insertOne({
-          _id: key(e.accountId, e.sourceId, e.eventId), seq: await nextSeq(), account_id: e.accountId, source_id: e.sourceId, event_id: e.eventId,
-          kind: e.kind, received_at: e.receivedAt, outcome: e.outcome, ...(e.signal ? { signal: storedJson(e.signal), unscored: true as const } : {}),
-        });
-        return true;
+        const out: boolean[] = [];
+        for (const e of list) out.push(await recordEvent(e));
+        return out;
       } catch (err) {
-        if (isDuplicateKey(err)) return false;
+        if (nonce) await nonces.deleteOne({ _id: key(a, s, nonce.value) }).catch(() => undefined);
         throw err;
       }
     },
+    recordEvent: (e) => recordEvent(e),
     async setOutcomes(a, s, list) {
-      await Promise.all(list.map(({ eventId, outcome }) =>
-        events.updateOne({ _id: key(a, s, eventId), unscored: true }, { $set: { outcome }, $unset: { signal: '', unscored: '' } })));
+      if (!list.length) return;
+      // One round trip; each update stands alone (no transactions), as each item's "once" does.
+      await events.bulkWrite(list.map(({ eventId, outcome }) => ({
+        updateOne: { filter: { _id: key(a, s, eventId), unscored: true }, update: { $set: { outcome }, $unset: { signal: '', unscored: '' } } },
+      })), { ordered: false });
     },
     async unscored(receivedBy, limit) {
       const docs = await events.find({ unscored: true, received_at: { $lte: receivedBy } }).sort({ received_at: 1, seq: 1 }).limit(limit).toArray();

@@ -358,9 +358,10 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'a source revision counted on every update',
     sql: `
       -- Read on every webhook delivery (SourceStore.revision): a number instead of the secret and
-      -- settings texts. Sources that exist start from a random point, as new ones do.
+      -- settings texts. Sources that exist start from a random point below 2^47, as new ones do
+      -- (far from 2^53: counting up stays an exact JavaScript number).
       ALTER TABLE sources ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-      UPDATE sources SET revision = abs(random() % 9007199254740991);
+      UPDATE sources SET revision = abs(random() % 140737488355328);
     `,
   },
 ];

@@ -15,7 +15,7 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
   // A source's revision starts at a random number, so a source deleted and created again under
   // its id never repeats the revision a reader kept; every update counts it up.
   const insert = db.prepare(
-    'INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, abs(random() % 9007199254740991))',
+    'INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, abs(random() % 140737488355328))',
   );
   const get = db.prepare<[string, string], Row>('SELECT * FROM sources WHERE account_id = ? AND id = ?');
   const list = db.prepare<[string], Row>('SELECT * FROM sources WHERE account_id = ? ORDER BY created_at, id');

@@ -117,7 +117,7 @@ export function sqliteUserStore(db: SqliteDb, gc: GroupCommit): UserStore {
   /**
    * Who holds an identifier, as committed. An identifier is never released or moved (nothing
    * deletes users or identifiers), so a holder once read stays right; only holders are
-   * remembered (an unclaimed identifier may be claimed at any moment). Bounded like `complete`.
+   * remembered (an unclaimed identifier may be claimed at any moment). Bounded like `filled`.
    */
   const holders = remembered<string>();
   const holderOf = (accountId: string, kind: string, value: string): string | null => {
