@@ -53,6 +53,27 @@ describe('SQLite adapter', () => {
     db.close();
   });
 
+  it('migration 10 gives the sources of an existing database distinct revisions that count up on update', async () => {
+    const { dir, cleanup } = tempDir();
+    dirs.push(cleanup);
+    const file = path.join(dir, 'riskwire.db');
+    const before = openDatabase(file, 'normal', MIGRATIONS.filter((m) => m.version < 10));
+    const insert = before.prepare("INSERT INTO sources (account_id, id, type, name, settings, secret_sealed, created_at, updated_at) VALUES ('acme', ?, 'okta_event_hook', ?, '{}', 'v1.x', 0, 0)");
+    for (const id of ['s1', 's2', 's3']) insert.run(id, id);
+    before.close();
+    const store = openSqliteStorage(file);
+    try {
+      const revisions = await Promise.all(['s1', 's2', 's3'].map((id) => store.sources.revision('acme', id)));
+      for (const r of revisions) expect(Number.isSafeInteger(Number(r))).toBe(true);
+      expect(new Set(revisions).size).toBe(3);
+      const s1 = (await store.sources.get('acme', 's1'))!;
+      await store.sources.update({ ...s1, secretSealed: 'v1.y' });
+      expect(Number(await store.sources.revision('acme', 's1'))).toBe(Number(revisions[0]) + 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses to open a database written by a newer riskwire', () => {
     const { dir, cleanup } = tempDir();
     dirs.push(cleanup);
