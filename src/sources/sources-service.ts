@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { IngestSignals } from '../risk/ingest-signals.js';
 import type { RiskSignal } from '../risk/signal.js';
 import { scoringQueue } from '../risk/scoring-queue.js';
+import { revisionCache } from '../storage/revision-cache.js';
 import type { Storage } from '../storage/ports.js';
 import type { Source, SourceType } from '../storage/source-ports.js';
 import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
@@ -15,8 +16,6 @@ import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.
 /** Webhook deliveries scored together at most, and events waiting in memory at most (scoring-queue.ts). */
 const DELIVERY_BATCH = 500;
 const DELIVERY_QUEUE = 20_000;
-/** Webhook contexts held at most (more are rebuilt): an account has a handful of sources. */
-const CONTEXTS_HELD = 10_000;
 
 /** A signal as kept with its event until scored: the stores keep its JSON text (dates become ISO strings, revived below). */
 const keptSignal = (signal: RiskSignal): Readonly<Record<string, unknown>> => signal as unknown as Readonly<Record<string, unknown>>;
@@ -93,29 +92,18 @@ export function sourcesService(deps: {
 
   /**
    * A webhook request's source with its secret and credentials opened, rebuilt only when the
-   * source's revision changed (SourceStore.revision: a short read instead of the whole row, two
-   * openings and the settings parses on every request). A change made anywhere — a rotated
-   * secret, new settings, a deletion, by this process, another instance or the CLI — applies to
-   * the next request.
+   * source's revision changed (revision-cache.ts: a short read instead of the whole row, two
+   * openings and the settings parses on every request). A rotated secret, new settings or a
+   * deletion, made anywhere, applies to the next request.
    */
-  const contexts = new Map<string, { revision: string; ctx: ReturnType<typeof context> }>();
-  const webhookContext = async (accountId: string, id: string) => {
-    const key = `${accountId}/${id}`;
-    const revision = await storage.sources.revision(accountId, id);
-    if (revision === null) {
-      contexts.delete(key);
-      return null;
-    }
-    const hit = contexts.get(key);
-    if (hit?.revision === revision) return hit.ctx;
-    const source = await storage.sources.get(accountId, id);
-    if (!source) return null;
-    const ctx = context(source);
-    // Kept under the revision read first: a change in between makes the next request rebuild it.
-    if (contexts.size >= CONTEXTS_HELD) contexts.clear();
-    contexts.set(key, { revision, ctx });
-    return ctx;
-  };
+  const contexts = revisionCache({
+    revision: (accountId, id) => storage.sources.revision(accountId, id),
+    load: async (accountId, id) => {
+      const source = await storage.sources.get(accountId, id);
+      return source ? context(source) : null;
+    },
+  });
+  const webhookContext = (accountId: string, id: string) => contexts.current(accountId, id);
 
   /** Events this process is scoring now, which recovery must leave alone. */
   const inFlight = new Set<string>();

@@ -18,6 +18,12 @@ function gatedRunner() {
   };
 }
 const turn = () => new Promise((r) => setImmediate(r));
+/** A batch runner that records each batch with when it started (ms since the recorder was made). */
+function timedRecorder() {
+  const seen: Array<{ batch: number[]; at: number }> = [];
+  const t0 = Date.now();
+  return { seen, t0, run: async (b: number[]) => void seen.push({ batch: [...b], at: Date.now() - t0 }) };
+}
 const quiet = { onError: () => undefined };
 
 describe('scoringQueue', () => {
@@ -47,9 +53,8 @@ describe('scoringQueue', () => {
   });
 
   it('with gatherMs, a batch waits that long for more items to join it', async () => {
-    const seen: Array<{ batch: number[]; at: number }> = [];
-    const t0 = Date.now();
-    const q = scoringQueue<number>(async (b) => void seen.push({ batch: [...b], at: Date.now() - t0 }), { maxBatch: 100, maxQueued: 1000, gatherMs: 120, ...quiet });
+    const { seen, run } = timedRecorder();
+    const q = scoringQueue<number>(run, { maxBatch: 100, maxQueued: 1000, gatherMs: 120, ...quiet });
     await q.add(1, 1);
     await new Promise((r) => setTimeout(r, 40));
     await q.add(2, 1); // a later turn, within the wait: joins the same batch
@@ -59,9 +64,8 @@ describe('scoringQueue', () => {
   });
 
   it('with gatherMs, a full batch starts at once', async () => {
-    const seen: Array<{ batch: number[]; at: number }> = [];
-    const t0 = Date.now();
-    const q = scoringQueue<number>(async (b) => void seen.push({ batch: [...b], at: Date.now() - t0 }), { maxBatch: 3, maxQueued: 1000, gatherMs: 1000, ...quiet });
+    const { seen, run } = timedRecorder();
+    const q = scoringQueue<number>(run, { maxBatch: 3, maxQueued: 1000, gatherMs: 1000, ...quiet });
     await q.add(1, 1);
     await turn();
     await q.add(2, 1);
@@ -74,9 +78,8 @@ describe('scoringQueue', () => {
   });
 
   it('with gatherMs, a queue full by weight starts its batch at once (held adds do not wait out the gathering)', async () => {
-    const seen: Array<{ batch: number[]; at: number }> = [];
-    const t0 = Date.now();
-    const q = scoringQueue<number>(async (b) => void seen.push({ batch: [...b], at: Date.now() - t0 }), { maxBatch: 100, maxQueued: 10, gatherMs: 2000, ...quiet });
+    const { seen, t0, run } = timedRecorder();
+    const q = scoringQueue<number>(run, { maxBatch: 100, maxQueued: 10, gatherMs: 2000, ...quiet });
     await q.add(1, 6);
     await turn();
     await q.add(2, 4); // now full by weight: 10 of 10
