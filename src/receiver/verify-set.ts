@@ -1,16 +1,14 @@
-import { compactVerify, decodeProtectedHeader, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import { ServiceError } from '../domain/errors.js';
 import type { Subscription } from '../storage/inbound-ports.js';
 import type { JwksCache } from './jwks-cache.js';
+import { SET_ALGORITHMS, verifyJwsSignature } from './jws-signature.js';
 
 /** RFC 8935 §2.3 / SSF §11: the `err` codes a push receiver answers with. */
 export type SetErr = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed' | 'access_denied' | 'invalid_state';
 
 /** A 400 with an RFC 8935 error code (rendered as {err, description} + Content-Language). */
 export const setError = (err: SetErr, description: string) => new ServiceError(400, err, description);
-
-/** Asymmetric algorithms only: `none` and HMAC cannot prove who signed (SSF §4.1.4, CAEP interop §2.6). */
-const ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 export interface VerifiedSet {
   readonly claims: Record<string, unknown>;
@@ -41,10 +39,13 @@ export async function verifySet(
   }
   // RFC 8417 §2.3: explicit typing; the application/ prefix is tolerated.
   if (header.typ !== 'secevent+jwt' && header.typ !== 'application/secevent+jwt') throw setError('invalid_request', 'typ must be secevent+jwt');
-  if (typeof header.alg !== 'string' || !ALGS.includes(header.alg)) throw setError('invalid_key', `alg ${String(header.alg)} is not accepted`);
+  // Asymmetric algorithms only: `none` and HMAC cannot prove who signed (SSF §4.1.4, CAEP interop §2.6).
+  if (typeof header.alg !== 'string' || !Object.hasOwn(SET_ALGORITHMS, header.alg)) throw setError('invalid_key', `alg ${String(header.alg)} is not accepted`);
+  // RFC 7515 §4.1.11: a crit extension the recipient does not understand must be refused; SETs use none.
+  if (header.crit !== undefined) throw setError('invalid_request', 'crit names JWS extensions riskwire does not support');
 
   let payload: Uint8Array;
-  const attempt = async (keys: JWTVerifyGetKey) => (await compactVerify(jws, keys as never, { algorithms: ALGS })).payload;
+  const attempt = (keys: JWTVerifyGetKey) => verifyJwsSignature(jws, header, keys);
   try {
     const { keys } = await deps.jwks.get(sub.jwksUri);
     try {
@@ -56,6 +57,7 @@ export async function verifySet(
     }
   } catch (err) {
     if (err instanceof ServiceError) throw err;
+    if (err instanceof joseErrors.JWSInvalid) throw setError('invalid_request', 'the body is not a compact JWS');
     if (err instanceof joseErrors.JWKSNoMatchingKey) throw setError('invalid_key', `no key ${header.kid ? `"${String(header.kid)}" ` : ''}in the transmitter's JWKS`);
     if (err instanceof joseErrors.JOSEError) throw setError('invalid_key', 'the signature does not verify');
     throw setError('invalid_key', `the transmitter's JWKS could not be fetched: ${(err as Error).message}`);

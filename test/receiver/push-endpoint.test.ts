@@ -90,6 +90,8 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
     ['two events', 'invalid_request', () => tx.set(base({ [`${CAEP}session-revoked`]: {}, [`${CAEP}credential-change`]: {} }, { sub_id: { format: 'email', email: 'x@example.com' } }))],
     ['no subject', 'invalid_request', () => tx.set(base({ [`${CAEP}session-revoked`]: {} }))],
     ['not a JWS', 'invalid_request', () => 'hello'],
+    ['a crit header extension (RFC 7515 §4.1.11)', 'invalid_request', () => tx.set(revoked('x@example.com'), { header: { crit: ['exp'], exp: 1 } })],
+    ['a payload that is not base64url', 'invalid_request', () => { const [h, p, s] = tx.set(revoked('x@example.com')).split('.'); return `${h}.${p}*.${s}`; }],
   ])('rejects %s with 400 %s and stores nothing', async (_name, err, make) => {
     const before = (await t.app.storage.receivedSets.list('acme', sub.id, 1000)).length;
     expectErr(await push(make()), err);

@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A hand-built SSF transmitter for the receiver tests: its own RSA keys, its own JWKS server on
- * loopback, and its own SET signing with node:crypto — none of riskwire's code and no jose, so a
- * shared mistake cannot pass both sides.
+ * loopback, and its own SET signing with node:crypto — none of riskwire's code, so a mistake in
+ * riskwire's JWS handling cannot pass both sides. (riskwire's check also ends in OpenSSL through
+ * node:crypto; jws-signature.test.ts has jose's WebCrypto sign every accepted algorithm for it.)
  */
 export async function handBuiltTransmitter(issuer = 'https://tx.example.test') {
   const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
@@ -22,8 +23,8 @@ export async function handBuiltTransmitter(issuer = 'https://tx.example.test') {
   const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
 
   /** Signs `claims` (iss/iat/jti filled in unless given) as a compact JWS. */
-  const set = (claims: Record<string, unknown>, opts: { kid?: string; key?: KeyObject; typ?: string; alg?: string } = {}) => {
-    const header = { alg: opts.alg ?? 'RS256', typ: opts.typ ?? 'secevent+jwt', kid: opts.kid ?? keys[0]!.kid };
+  const set = (claims: Record<string, unknown>, opts: { kid?: string; key?: KeyObject; typ?: string; alg?: string; header?: Record<string, unknown> } = {}) => {
+    const header = { alg: opts.alg ?? 'RS256', typ: opts.typ ?? 'secevent+jwt', kid: opts.kid ?? keys[0]!.kid, ...opts.header };
     const full = { iss: issuer, iat: Math.floor(Date.now() / 1000), jti: randomBytes(12).toString('hex'), ...claims };
     const input = `${b64(header)}.${b64(full)}`;
     if (header.alg === 'none') return `${input}.`;
