@@ -8,10 +8,10 @@ import type { Logger } from '../observability/logger.js';
 import type { IngestSignals } from '../risk/ingest-signals.js';
 import type { RiskSignal } from '../risk/signal.js';
 import { scoringQueue } from '../risk/scoring-queue.js';
-import { revisionCache } from '../storage/revision-cache.js';
+import { revisionCache, type Held } from '../storage/revision-cache.js';
 import type { Storage } from '../storage/ports.js';
 import type { Source, SourceType } from '../storage/source-ports.js';
-import type { ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
+import type { AuthContext, ParsedVendorEvent, VendorAdapter, WebhookRequest } from './vendor.js';
 
 /** Webhook deliveries scored together at most, and events waiting in memory at most (scoring-queue.ts). */
 const DELIVERY_BATCH = 500;
@@ -29,6 +29,12 @@ const newWebhookSecret = () => `rwsrc_${randomBytes(32).toString('base64url')}`;
 const secretContext = (s: { accountId: string; id: string }) => `${s.accountId}/sources/${s.id}/secret`;
 /** Where sealed credential settings live inside the stored settings (never shown, see visibleSettings). */
 const SEALED_SETTINGS = '_sealed';
+
+/** A webhook source as the hot path keeps it: its secret and credential settings opened, in memory only. */
+type WebhookContext = AuthContext<Record<string, unknown>>;
+
+/** The source changed since the delivery began with it (SourceStore.recordDelivery answered 'stale'): start over. */
+class StaleSource extends Error {}
 
 /** A source's settings as shown to operators (API and CLI): credentials only as "set", never their values. */
 export function visibleSettings(s: Source): Record<string, unknown> {
@@ -83,7 +89,7 @@ export function sourcesService(deps: {
     }
     return rest;
   };
-  const context = (source: Source) => ({
+  const context = (source: Source): WebhookContext => ({
     source,
     settings: openSettings(source),
     secret: deps.secrets.open(source.secretSealed, secretContext(source)).toString('utf8'),
@@ -160,10 +166,12 @@ export function sourcesService(deps: {
    * investigation: rejected (malformed, never retried to success) or deferred (a 503 — the
    * vendor's own API could not confirm it now — so the vendor delivers it again).
    */
-  const recordRefusal = async (source: Source, at: Date, err: unknown, nonce?: string) => {
+  const recordRefusal = async (source: Source, at: Date, err: unknown, nonce?: string, revision?: string) => {
     const kind = err instanceof ServiceError && err.status === 503 ? 'deferred' : 'rejected';
     const event = { accountId: source.accountId, sourceId: source.id, eventId: `${kind}-${randomId(8)}`, kind, receivedAt: at, outcome: `${kind}: ${(err as Error).message}` };
-    if ((await storage.sources.recordDelivery(source.accountId, source.id, [event], claimOf(nonce, at))) === 'replayed') throw replayed(source);
+    const recorded = await storage.sources.recordDelivery(source.accountId, source.id, [event], claimOf(nonce, at), revision);
+    if (recorded === 'stale') throw new StaleSource();
+    if (recorded === 'replayed') throw replayed(source);
   };
   const claimOf = (nonce: string | undefined, at: Date) => (nonce === undefined ? undefined : { value: nonce, at });
   /** A signed request seen before: an authentication failure (401 without detail, counted). */
@@ -176,17 +184,54 @@ export function sourcesService(deps: {
    * Records each parsed event once (a retry is a no-op), with its signal until scored, and returns
    * the new ones to score; claims the request's nonce in the same write (a replay records nothing).
    */
-  const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date, nonce?: string) => {
+  const recordParsed = async (source: Source, parsed: ParsedVendorEvent[], receivedAt: Date, nonce?: string, revision?: string) => {
     const { accountId, id } = source;
     const events = parsed.map((e) => ({
       accountId, sourceId: id, eventId: e.eventId, kind: e.kind, receivedAt,
       outcome: e.signal ? 'received' : `ignored: ${e.ignored ?? 'no mapping'}`, signal: e.signal ? keptSignal(e.signal) : null,
     }));
-    const recorded = await storage.sources.recordDelivery(accountId, id, events, claimOf(nonce, receivedAt));
+    const recorded = await storage.sources.recordDelivery(accountId, id, events, claimOf(nonce, receivedAt), revision);
+    if (recorded === 'stale') throw new StaleSource();
     if (recorded === 'replayed') throw replayed(source);
     const fresh = parsed.flatMap((e, i) => (recorded[i] && e.signal ? [{ eventId: e.eventId, signal: e.signal }] : []));
     const duplicates = recorded.filter((r) => !r).length;
     return { accepted: parsed.length - duplicates, duplicates, fresh };
+  };
+
+  /** One webhook delivery with a given source (receive). Throws StaleSource when it changed since `held` was read. */
+  const receiveWith = async (held: Held<WebhookContext>, confirmed: boolean, req: WebhookRequest) => {
+    const ctx = held.value;
+    const { source } = ctx;
+    const adapter = adapterOf(source.type);
+    let nonce: string | undefined;
+    try {
+      nonce = (await adapter.authenticate(req, ctx))?.nonce;
+    } catch (err) {
+      // The kept secret may be one rotated since: only the source read now may refuse.
+      if (!confirmed) throw new StaleSource();
+      deps.onAuthFailure(source.type);
+      throw errors.unauthorized('authentication failed', { cause: err });
+    }
+    let parsed;
+    try {
+      parsed = await adapter.parse(req, { source, settings: ctx.settings });
+    } catch (err) {
+      await recordRefusal(source, req.now, err, nonce, held.revision);
+      throw err;
+    }
+    // A replay is refused here, after parsing: its nonce is claimed in the write that records
+    // the delivery (one commit, not two). A replayed body costs a parse, within the body limit.
+    const { accepted, duplicates, fresh } = await recordParsed(source, parsed, req.now, nonce, held.revision);
+    const { accountId, id } = source;
+    return {
+      accepted,
+      duplicates,
+      process: async () => {
+        if (!fresh.length) return;
+        for (const e of fresh) inFlight.add(flightKey(accountId, id, e.eventId));
+        await delivered.add({ accountId, sourceId: id, events: fresh }, fresh.length);
+      },
+    };
   };
 
   return {
@@ -313,38 +358,31 @@ export function sourcesService(deps: {
      * record each event once (a retry is a no-op), and return `process`, which queues the new
      * ones for scoring (resolving once queued: under overload it waits for room, and the answer
      * with it); the caller answers after it — vendors like Okta allow 3 s.
+     *
+     * The source comes from what this process kept of it, unread; the write that records the
+     * delivery confirms its revision (SourceStore.recordDelivery). If the source changed — a
+     * rotated secret, new settings, a deletion, made anywhere — nothing was written, and the
+     * delivery starts over with the source read again; so does one the kept secret refuses,
+     * before it is answered 401.
      */
     async receive(accountId: string, id: string, req: WebhookRequest): Promise<{ accepted: number; duplicates: number; process: () => Promise<void> }> {
-      const ctx = await webhookContext(accountId, id);
-      if (!ctx) throw errors.notFound('unknown webhook');
-      const { source } = ctx;
-      const adapter = adapterOf(source.type);
-      let nonce: string | undefined;
-      try {
-        nonce = (await adapter.authenticate(req, ctx))?.nonce;
-      } catch (err) {
-        deps.onAuthFailure(source.type);
-        throw errors.unauthorized('authentication failed', { cause: err });
+      let held = contexts.kept(accountId, id);
+      let confirmed = false;
+      for (let attempt = 1; ; attempt++) {
+        if (!held) {
+          held = (await contexts.read(accountId, id)) ?? undefined;
+          if (!held) throw errors.notFound('unknown webhook');
+          confirmed = true;
+        }
+        try {
+          return await receiveWith(held, confirmed, req);
+        } catch (err) {
+          if (!(err instanceof StaleSource)) throw err;
+          // Changed again between the read and the write, repeatedly: the vendor retries later.
+          if (attempt >= 3) throw errors.unavailable('the source is being changed; retry');
+          held = undefined;
+        }
       }
-      let parsed;
-      try {
-        parsed = await adapter.parse(req, { source, settings: ctx.settings });
-      } catch (err) {
-        await recordRefusal(source, req.now, err, nonce);
-        throw err;
-      }
-      // A replay is refused here, after parsing: its nonce is claimed in the write that records
-      // the delivery (one commit, not two). A replayed body costs a parse, within the body limit.
-      const { accepted, duplicates, fresh } = await recordParsed(source, parsed, req.now, nonce);
-      return {
-        accepted,
-        duplicates,
-        process: async () => {
-          if (!fresh.length) return;
-          for (const e of fresh) inFlight.add(flightKey(accountId, id, e.eventId));
-          await delivered.add({ accountId, sourceId: id, events: fresh }, fresh.length);
-        },
-      };
     },
 
     /** Resolves once the webhook events queued for scoring are scored (shutdown). */

@@ -1,36 +1,54 @@
 /** Entries held at most (more are rebuilt): an account has a handful of sources and subscriptions. */
 const MAX_HELD = 10_000;
 
+/** What is kept of a record, with the revision it was derived from. */
+export interface Held<T> { readonly revision: string; readonly value: T }
+
 /**
  * What a hot path derives from a stored record (a source with its secret opened, a subscription),
  * rebuilt only when the record's revision changed: each use pays a short revision read instead
- * of the whole record and the work derived from it. A change made anywhere — this process,
- * another instance on the same MongoDB, the CLI beside the server — applies to the next use.
+ * of the whole record and the work derived from it — or no read at all (`kept`), when the
+ * caller confirms the revision in a write it makes anyway. A change made anywhere — this
+ * process, another instance on the same MongoDB, the CLI beside the server — applies to the next use.
  */
 export function revisionCache<T>(source: {
   /** The record's revision, null when it does not exist (SourceStore.revision, SubscriptionStore.revision). */
   revision(accountId: string, id: string): Promise<string | null>;
   /** Reads the record and derives what is kept; null when it does not exist. */
   load(accountId: string, id: string): Promise<T | null>;
-}): { current(accountId: string, id: string): Promise<T | null> } {
-  const held = new Map<string, { revision: string; value: T }>();
+}) {
+  const held = new Map<string, Held<T>>();
+  const read = async (accountId: string, id: string): Promise<Held<T> | null> => {
+    const key = `${accountId}/${id}`;
+    const revision = await source.revision(accountId, id);
+    if (revision === null) {
+      held.delete(key);
+      return null;
+    }
+    const hit = held.get(key);
+    if (hit?.revision === revision) return hit;
+    const value = await source.load(accountId, id);
+    if (value === null) return null;
+    // Kept under the revision read first: if the record changed in between, the next use sees
+    // a newer revision and loads it again.
+    if (held.size >= MAX_HELD) held.clear();
+    const entry = { revision, value };
+    held.set(key, entry);
+    return entry;
+  };
   return {
-    async current(accountId, id) {
-      const key = `${accountId}/${id}`;
-      const revision = await source.revision(accountId, id);
-      if (revision === null) {
-        held.delete(key);
-        return null;
-      }
-      const hit = held.get(key);
-      if (hit?.revision === revision) return hit.value;
-      const value = await source.load(accountId, id);
-      if (value === null) return null;
-      // Kept under the revision read first: if the record changed in between, the next use sees
-      // a newer revision and loads it again.
-      if (held.size >= MAX_HELD) held.clear();
-      held.set(key, { revision, value });
-      return value;
+    /** The record as it is now (a revision read), with the revision it was derived from. */
+    read,
+    /** The record's value as it is now (a revision read). */
+    async current(accountId: string, id: string): Promise<T | null> {
+      return (await read(accountId, id))?.value ?? null;
+    },
+    /**
+     * What was kept for the record, without reading anything: it may be out of date, so the
+     * caller must confirm its revision before acting on it (SourceStore.recordDelivery's `revision`).
+     */
+    kept(accountId: string, id: string): Held<T> | undefined {
+      return held.get(`${accountId}/${id}`);
     },
   };
 }

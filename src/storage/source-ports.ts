@@ -70,8 +70,13 @@ export interface SourceStore {
    * for a vendor's retry) in one write. With `nonce` (a webhook signature, replay protection) the
    * nonce is claimed first, in that same write: if it was claimed before, nothing is recorded and
    * the answer is 'replayed'. One write instead of two is one commit less per delivery.
+   * With `revision` (what `revision` returned when the caller read the source it authenticated
+   * and parsed the delivery with), nothing is written unless the source still has that revision:
+   * 'stale' when it changed or is gone, so the caller reads it again and starts over. The webhook
+   * path thereby confirms the source it kept in the write it makes anyway, instead of with a
+   * read of its own per request.
    */
-  recordDelivery(accountId: string, sourceId: string, events: readonly SourceEvent[], nonce?: { value: string; at: Date }): Promise<boolean[] | 'replayed'>;
+  recordDelivery(accountId: string, sourceId: string, events: readonly SourceEvent[], nonce?: { value: string; at: Date }, revision?: string): Promise<boolean[] | 'replayed' | 'stale'>;
   /** Pull connectors: the last offset processed per partition (empty when none). */
   getOffsets(accountId: string, sourceId: string): Promise<Record<string, number>>;
   /** Records an offset as processed. Monotonic per partition: a lower offset changes nothing. */

@@ -124,5 +124,23 @@ export function describeSourceStoreContract(name: string, makeStorage: () => Pro
       expect(await s.sources.pruneNonces(at('2026-01-01T00:00:30.000Z'))).toBeGreaterThanOrEqual(1);
       await expect(s.sources.recordDelivery(a, 'src1', [], nonce('2026-01-01T00:02:00.000Z'))).resolves.toEqual([]);
     });
+
+    it('a delivery made with a revision is written only while the source still has it: stale after an update or a deletion, and then nothing is recorded or claimed', async () => {
+      const t0 = at('2026-01-01T00:00:00.000Z');
+      const src = { accountId: a, id: rid('src'), type: 'crowdstrike' as const, name: 'falcon', settings: {}, secretSealed: 'v1.x', createdAt: t0, updatedAt: t0 };
+      await s.sources.insert(src);
+      const e = (id: string) => ({ accountId: a, sourceId: src.id, eventId: id, kind: 'k', receivedAt: t0, outcome: 'received' });
+      const r1 = (await s.sources.revision(a, src.id))!;
+      await expect(s.sources.recordDelivery(a, src.id, [e('r1')], { value: 'n1', at: t0 }, r1)).resolves.toEqual([true]);
+      await s.sources.update({ ...src, secretSealed: 'v1.rotated', updatedAt: at('2026-01-01T00:00:01.000Z') });
+      await expect(s.sources.recordDelivery(a, src.id, [e('r2')], { value: 'n2', at: t0 }, r1)).resolves.toBe('stale');
+      // Nothing of the stale delivery stays: its event is not recorded and its nonce is still free.
+      expect((await s.sources.listEvents(a, src.id, 10)).map((x) => x.eventId)).toEqual(['r1']);
+      const r2 = (await s.sources.revision(a, src.id))!;
+      await expect(s.sources.recordDelivery(a, src.id, [e('r2')], { value: 'n2', at: t0 }, r2)).resolves.toEqual([true]);
+      await s.sources.delete(a, src.id);
+      await expect(s.sources.recordDelivery(a, src.id, [e('r3')], undefined, r2)).resolves.toBe('stale');
+      await expect(s.sources.listEvents(a, src.id, 10)).resolves.toEqual([]);
+    });
   });
 }

@@ -13,7 +13,7 @@ async function keyFor(alg: string, kid: string) {
   const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519' } : {});
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg } as JWK };
 }
-const signed = (alg: string, kid: string, key: CryptoKey, extra: Record<string, unknown> = {}) =>
+const signed = (alg: string, kid: string, key: Parameters<CompactSign['sign']>[0], extra: Record<string, unknown> = {}) =>
   new CompactSign(encoded).setProtectedHeader({ alg, kid, typ: 'secevent+jwt', ...extra }).sign(key);
 const verifyWith = (jws: string, jwks: JWK[]) => verifyJwsSignature(jws, decodeProtectedHeader(jws), createLocalJWKSet({ keys: jwks }));
 /** The same token with one bit of its signature flipped. */

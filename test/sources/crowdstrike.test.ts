@@ -184,6 +184,26 @@ describe.each(testStores())('CrowdStrike Falcon webhooks ($name)', (store) => {
       expect((await post(epp(), { to: s.id, secret: s.secret, header: 'X-Falcon-Sig', ts: old })).status).toBe(401);
       expect((await post(epp(), { to: s.id, secret: s.secret })).status).toBe(401);
     });
+
+    test('a source changed while this process keeps it: the old secret is refused, the new one and new settings apply at once, a deleted source is 404', async () => {
+      // The API's changes reach the webhook path only through the store, as changes by the CLI
+      // or another instance do: the path keeps what it read and confirms it in its write.
+      const s = await createSource();
+      const f = epp();
+      expect((await post(f, { to: s.id, secret: s.secret })).status).toBe(204);
+      const rotated = await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'PATCH', token: t.token, json: { rotate_secret: true } });
+      expect(rotated.status).toBe(200);
+      const stale = epp();
+      expect((await post(stale, { to: s.id, secret: s.secret })).status).toBe(401);
+      expect((await events(s.id)).map((e) => e.event_id)).not.toContain(`detection:${stale.event.CompositeId}`);
+      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret })).status).toBe(204);
+      // New settings: a delivery signed under the old signature header is refused at once.
+      expect((await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'PATCH', token: t.token, json: { settings: { signature_header: 'X-Falcon-Sig' } } })).status).toBe(200);
+      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret })).status).toBe(401);
+      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret, header: 'X-Falcon-Sig' })).status).toBe(204);
+      expect((await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'DELETE', token: t.token })).status).toBe(200);
+      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret, header: 'X-Falcon-Sig' })).status).toBe(404);
+    });
   });
 
   describe('idempotency', () => {

@@ -52,6 +52,11 @@ export function mongoSourceStore(db: Db): SourceStore {
     }
   };
   const toSource = (d: Doc): Source => ({ accountId: d.account_id, id: d.id, type: d.type, name: d.name, settings: d.settings, secretSealed: d.secret_sealed, createdAt: d.created_at, updatedAt: d.updated_at });
+  const revisionOf = async (a: string, id: string) => {
+    // With updated_at: a source written by a riskwire from before revisions (no count) still changes it.
+    const d = await col.findOne({ _id: key(a, id) }, { projection: { revision: 1, updated_at: 1 } });
+    return d ? `${d.revision ?? '-'}:${d.updated_at.getTime()}` : null;
+  };
   return {
     async insert(s) {
       // The revision starts at a random number (a source created again under its id never repeats one a reader kept).
@@ -61,11 +66,7 @@ export function mongoSourceStore(db: Db): SourceStore {
       const d = await col.findOne({ _id: key(a, id) });
       return d ? toSource(d) : null;
     },
-    async revision(a, id) {
-      // With updated_at: a source written by a riskwire from before revisions (no count) still changes it.
-      const d = await col.findOne({ _id: key(a, id) }, { projection: { revision: 1, updated_at: 1 } });
-      return d ? `${d.revision ?? '-'}:${d.updated_at.getTime()}` : null;
-    },
+    revision: (a, id) => revisionOf(a, id),
     async list(a) {
       return (await col.find({ account_id: a }).sort({ created_at: 1, id: 1 }).toArray()).map(toSource);
     },
@@ -78,7 +79,10 @@ export function mongoSourceStore(db: Db): SourceStore {
       await offsets.deleteMany({ account_id: a, source_id: id });
       return gone;
     },
-    async recordDelivery(a, s, list, nonce) {
+    async recordDelivery(a, s, list, nonce, expected) {
+      // No transaction to hold the revision still: checked just before writing, as a revision
+      // read before the delivery would have been (an update racing the delivery may land either side).
+      if (expected !== undefined && (await revisionOf(a, s)) !== expected) return 'stale';
       // No transactions on every MongoDB server (FerretDB): the nonce first, so a replay records
       // nothing. If recording then fails, the nonce is released, so the vendor's retry of the same
       // signed request is recorded (as on SQLite, where both are one write); a crash in between

@@ -66,8 +66,10 @@ export function sqliteSourceStore(db: SqliteDb, gc: GroupCommit): SourceStore {
     async recordEvent(e) {
       return gc.run(() => recordOne(e));
     },
-    async recordDelivery(a, s, list, nonce) {
+    async recordDelivery(a, s, list, nonce, expected) {
       return gc.run(() => {
+        // Inside the write transaction: the revision cannot change before the commit.
+        if (expected !== undefined && String(revision.get(a, s)?.r ?? '') !== expected) return 'stale' as const;
         if (nonce && claim.run(a, s, nonce.value, nonce.at.getTime()).changes === 0) return 'replayed' as const;
         return list.map(recordOne);
       });
