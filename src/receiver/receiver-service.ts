@@ -18,6 +18,7 @@ import { scoringQueue } from '../risk/scoring-queue.js';
 import { registerManaged, clientFor, type RegisterManagedInput } from './managed/register-managed.js';
 import { unprocessableCriticalMember } from './to-signal.js';
 import { subscriptionCache } from './subscription-cache.js';
+import type { Held } from '../storage/revision-cache.js';
 import { guardedFetch } from '../ssf/outbound/guarded-fetch.js';
 import { ServiceError } from '../domain/errors.js';
 
@@ -30,6 +31,9 @@ const PUSH_QUEUE = 20_000;
  * subscription endpoint, validated (RFC 8935), stored durably before they are acknowledged,
  * then turned into risk signals through config/receiver-mappings.json.
  */
+/** The subscription changed since the SET began with it (ReceivedSetStore.insert answered 'stale'): start over. */
+class StaleSubscription extends Error {}
+
 export function receiverService(deps: {
   config: Config; storage: Storage; secrets: SecretBox; now: Clock; logger: Logger; jwks: JwksCache; outboundUrls: OutboundUrlPolicy;
   rules: readonly MappingRule[]; ingest: IngestSignals;
@@ -124,6 +128,63 @@ export function receiverService(deps: {
     return n;
   };
 
+  /** One SET with a given subscription (`receive`). Throws StaleSubscription when it changed since `held` was read. */
+  const receiveWith = async (held: Held<Subscription>, confirmed: boolean, accountId: string, id: string, jws: string, authorization: string | undefined, via: 'push' | 'poll'): Promise<() => Promise<void>> => {
+    const sub = held.value;
+    // SSF §8.1.1.1.1: a stream whose iss did not match is never used.
+    if (sub.status === 'error') throw setError('access_denied', 'this subscription is not in use');
+    // Pushed SETs must carry the Authorization we gave the transmitter; polled ones came over our
+    // own authenticated request. A managed poll subscription gave no push credential, so it
+    // takes no pushes at all (only static subscriptions rely on the signature alone).
+    if (via === 'push' && sub.mode === 'managed' && !sub.pushAuthorizationSealed) throw setError('authentication_failed', 'this subscription is delivered by polling; it takes no pushes');
+    const expectedAuthorization = via === 'push' && sub.pushAuthorizationSealed ? pushCredential(sub, sub.pushAuthorizationSealed) : null;
+    const v = await verifySet(jws, sub, { jwks: deps.jwks, authorization, expectedAuthorization, safeEqual });
+    const now = deps.now();
+    const jti = v.claims.jti as string;
+    if (v.eventType === EVENT.verification) {
+      // Consuming the state is a write of its own: only with the subscription as it is now.
+      if (!confirmed) throw new StaleSubscription();
+      if (sub.streamId && (v.subject.format !== 'opaque' || v.subject.id !== sub.streamId)) throw setError('invalid_request', 'a verification event names its stream in sub_id');
+      // SSF §8.1.4.1: a state must be one we sent, and counts once; an unsolicited verification has none.
+      const state = v.event.state;
+      if (state !== undefined) {
+        if (typeof state !== 'string') throw setError('invalid_state', 'this verification state was never requested');
+        // RFC 8935 §2: a SET delivered again is accepted again (its first delivery used the state up).
+        if (await storage.receivedSets.has(accountId, id, jti)) return async () => undefined;
+        if (!(await storage.subscriptions.consumeState(accountId, id, state, now))) throw setError('invalid_state', 'this verification state was never requested');
+      }
+    }
+    const record: ReceivedSet = {
+      accountId, subscriptionId: id, jti, issuer: sub.issuer, eventType: v.eventType, subject: v.subject, claims: v.claims,
+      receivedAt: now, state: 'pending', outcome: null,
+    };
+    // SSF §3.6: an event naming a critical subject member riskwire cannot process is discarded —
+    // accepted and kept for investigation, never acted on.
+    const critical = sub.managed?.criticalSubjectMembers ?? [];
+    const member = critical.length ? unprocessableCriticalMember(v.subject, critical) : null;
+    if (member) {
+      const kept = await storage.receivedSets.insert({ ...record, state: 'processed', outcome: `discarded: critical subject member "${member}" cannot be processed (SSF §3.6)` }, held.revision);
+      if (kept === 'stale') throw new StaleSubscription();
+      return async () => undefined;
+    }
+    const stored = await storage.receivedSets.insert(record, held.revision);
+    if (stored === 'stale') throw new StaleSubscription();
+    // last_event_at is informational: written at most once a second per subscription (by this
+    // process), so a busy stream does not write the subscription on every SET; only that field.
+    const touchKey = `${accountId}/${id}`;
+    if (now.getTime() - (touched.get(touchKey) ?? 0) >= 1000) {
+      if (touched.size >= 10_000) touched.clear();
+      touched.set(touchKey, now.getTime());
+      await storage.subscriptions.touchLastEvent(accountId, id, now);
+    }
+    if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
+    if (via === 'poll') return () => process([record]);
+    return async () => {
+      inFlight.add(flightKey(record));
+      await pushed.add(record, 1);
+    };
+  };
+
   const service = {
     pushEndpoint,
     /** Static mode (like Okta's providers API): issuer + JWKS URL + audience, for transmitters that only push. */
@@ -178,56 +239,29 @@ export function receiverService(deps: {
      * with it); a polled one is processed before the function resolves.
      */
     async receive(accountId: string, id: string, jws: string, authorization: string | undefined, via: 'push' | 'poll' = 'push'): Promise<() => Promise<void>> {
-      const sub = await subscriptions.current(accountId, id);
-      if (!sub) throw errors.notFound('unknown push endpoint');
-      // SSF §8.1.1.1.1: a stream whose iss did not match is never used.
-      if (sub.status === 'error') throw setError('access_denied', 'this subscription is not in use');
-      // Pushed SETs must carry the Authorization we gave the transmitter; polled ones came over our
-      // own authenticated request. A managed poll subscription gave no push credential, so it
-      // takes no pushes at all (only static subscriptions rely on the signature alone).
-      if (via === 'push' && sub.mode === 'managed' && !sub.pushAuthorizationSealed) throw setError('authentication_failed', 'this subscription is delivered by polling; it takes no pushes');
-      const expectedAuthorization = via === 'push' && sub.pushAuthorizationSealed ? pushCredential(sub, sub.pushAuthorizationSealed) : null;
-      const v = await verifySet(jws, sub, { jwks: deps.jwks, authorization, expectedAuthorization, safeEqual });
-      const now = deps.now();
-      const jti = v.claims.jti as string;
-      if (v.eventType === EVENT.verification) {
-        if (sub.streamId && (v.subject.format !== 'opaque' || v.subject.id !== sub.streamId)) throw setError('invalid_request', 'a verification event names its stream in sub_id');
-        // SSF §8.1.4.1: a state must be one we sent, and counts once; an unsolicited verification has none.
-        const state = v.event.state;
-        if (state !== undefined) {
-          if (typeof state !== 'string') throw setError('invalid_state', 'this verification state was never requested');
-          // RFC 8935 §2: a SET delivered again is accepted again (its first delivery used the state up).
-          if (await storage.receivedSets.has(accountId, id, jti)) return async () => undefined;
-          if (!(await storage.subscriptions.consumeState(accountId, id, state, now))) throw setError('invalid_state', 'this verification state was never requested');
+      // The subscription this process kept, unread: the write that stores the SET confirms its
+      // revision (ReceivedSetStore.insert). A refusal with it, or a change found by that write
+      // (a new credential, status or key location, made anywhere), starts over with the
+      // subscription read again — so a SET is only ever refused by the subscription as it is now.
+      const kept = subscriptions.kept(accountId, id);
+      if (kept) {
+        try {
+          return await receiveWith(kept, false, accountId, id, jws, authorization, via);
+        } catch (err) {
+          if (!(err instanceof StaleSubscription) && !(err instanceof ServiceError)) throw err;
         }
       }
-      const record: ReceivedSet = {
-        accountId, subscriptionId: id, jti, issuer: sub.issuer, eventType: v.eventType, subject: v.subject, claims: v.claims,
-        receivedAt: now, state: 'pending', outcome: null,
-      };
-      // SSF §3.6: an event naming a critical subject member riskwire cannot process is discarded —
-      // accepted and kept for investigation, never acted on.
-      const critical = sub.managed?.criticalSubjectMembers ?? [];
-      const member = critical.length ? unprocessableCriticalMember(v.subject, critical) : null;
-      if (member) {
-        await storage.receivedSets.insert({ ...record, state: 'processed', outcome: `discarded: critical subject member "${member}" cannot be processed (SSF §3.6)` });
-        return async () => undefined;
+      for (let attempt = 1; ; attempt++) {
+        const held = await subscriptions.read(accountId, id);
+        if (!held) throw errors.notFound('unknown push endpoint');
+        try {
+          return await receiveWith(held, true, accountId, id, jws, authorization, via);
+        } catch (err) {
+          // Changed again between the read and the write, repeatedly: the transmitter retries later.
+          if (!(err instanceof StaleSubscription)) throw err;
+          if (attempt >= 3) throw errors.unavailable('the subscription is being changed; retry');
+        }
       }
-      const stored = await storage.receivedSets.insert(record);
-      // last_event_at is informational: written at most once a second per subscription (by this
-      // process), so a busy stream does not write the subscription on every SET; only that field.
-      const touchKey = `${accountId}/${id}`;
-      if (now.getTime() - (touched.get(touchKey) ?? 0) >= 1000) {
-        if (touched.size >= 10_000) touched.clear();
-        touched.set(touchKey, now.getTime());
-        await storage.subscriptions.touchLastEvent(accountId, id, now);
-      }
-      if (!stored) return async () => undefined; // a redelivery: answered as new, not processed again
-      if (via === 'poll') return () => process([record]);
-      return async () => {
-        inFlight.add(flightKey(record));
-        await pushed.add(record, 1);
-      };
     },
 
     /**

@@ -92,8 +92,12 @@ export interface ReceivedSetStore {
   /**
    * Stores a SET accepted from a transmitter. Idempotent by (subscription, jti): a repeat returns
    * false and changes nothing (RFC 8935 §2: a redelivery is answered as new, processed once).
+   * With `subscriptionRevision` (SubscriptionStore.revision, read when the caller took the
+   * subscription it verified the SET with), nothing is stored unless the subscription still has
+   * it: 'stale' when it changed or is gone, so the push path confirms the subscription it kept in
+   * the write it makes anyway instead of with a read per SET.
    */
-  insert(r: ReceivedSet): Promise<boolean>;
+  insert(r: ReceivedSet, subscriptionRevision?: string): Promise<boolean | 'stale'>;
   /** Whether the subscription already received this jti (another account's never counts). */
   has(accountId: string, subscriptionId: string, jti: string): Promise<boolean>;
   /**

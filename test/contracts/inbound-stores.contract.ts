@@ -80,6 +80,28 @@ export function describeInboundStoreContracts(name: string, makeStorage: () => P
       // asserted here because FerretDB, which CI runs this contract on, rewrites whole documents.)
     });
 
+    it('received SETs stored with a subscription revision: stored while the subscription has it; stale, storing nothing, once it changed or is gone', async () => {
+      const x = sub();
+      await s.subscriptions.insert(x);
+      const set = (jti: string) => ({
+        accountId: a, subscriptionId: x.id, jti, issuer: x.issuer, eventType: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+        subject: { format: 'email', email: 'jane@example.com' }, claims: { jti }, receivedAt: at('2026-01-01T00:00:00.000Z'), state: 'pending' as const, outcome: null,
+      });
+      const r1 = (await s.subscriptions.revision(a, x.id))!;
+      await expect(s.receivedSets.insert(set('k1'), r1)).resolves.toBe(true);
+      await expect(s.receivedSets.insert(set('k1'), r1)).resolves.toBe(false);
+      // What the push path does not read leaves the revision, and so the kept subscription, valid.
+      await s.subscriptions.touchLastEvent(a, x.id, at('2026-01-02T00:00:00.000Z'));
+      await expect(s.receivedSets.insert(set('k2'), r1)).resolves.toBe(true);
+      await s.subscriptions.update({ ...x, status: 'error' });
+      await expect(s.receivedSets.insert(set('k3'), r1)).resolves.toBe('stale');
+      await expect(s.receivedSets.has(a, x.id, 'k3')).resolves.toBe(false);
+      const r2 = (await s.subscriptions.revision(a, x.id))!;
+      await s.subscriptions.delete(a, x.id);
+      await expect(s.receivedSets.insert(set('k3'), r2)).resolves.toBe('stale');
+      await expect(s.receivedSets.has(a, x.id, 'k3')).resolves.toBe(false);
+    });
+
     it('received SETs: idempotent by (subscription, jti), pending until processed, listed newest first', async () => {
       const r = (jti: string, n: number) => ({
         accountId: a, subscriptionId: 'sub1', jti, issuer: 'https://tx.example.com', eventType: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',

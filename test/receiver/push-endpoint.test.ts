@@ -243,6 +243,28 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
     expect((await call(`${t.url}/ssf-receiver/acme/000000000000000000000000`, { method: 'POST', body: tx.set(revoked('x@example.com')), headers: { 'content-type': 'application/secevent+jwt' } })).status).toBe(404);
   });
 
+  it('a subscription changed in the store while the push path keeps it (another instance, the CLI): the next SET is judged by the change, and nothing is stored under the old one', async () => {
+    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
+    });
+    const id = r.body.result.id as string;
+    const path = new URL(r.body.result.push_endpoint as string).pathname;
+    const to = (body: string) => call(`${t.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt' } });
+    expect((await to(tx.set(revoked(`kept-${Date.now()}@example.com`)))).status).toBe(202);
+    const stored = await t.app.storage.subscriptions.get('acme', id);
+    // SSF §8.1.1.1.1: marked unusable elsewhere → refused here at once.
+    await t.app.storage.subscriptions.update({ ...stored!, status: 'error' });
+    const refused = tx.set(revoked(`kept-${Date.now()}@example.com`, { jti: `refused-${Date.now()}` }));
+    expectErr(await to(refused), 'access_denied');
+    // Usable again, but for another issuer: the kept issuer no longer passes.
+    await t.app.storage.subscriptions.update({ ...stored!, issuer: 'https://moved.example.test' });
+    expectErr(await to(tx.set(revoked(`kept-${Date.now()}@example.com`))), 'invalid_issuer');
+    expect((await t.app.storage.receivedSets.list('acme', id, 100))).toHaveLength(1);
+    await t.app.storage.subscriptions.update(stored!);
+    expect((await to(refused)).status).toBe(202);
+    expect((await t.app.storage.receivedSets.list('acme', id, 100))).toHaveLength(2);
+  });
+
   it('a subscription deleted through the API refuses pushes at once, though its endpoint was just in use', async () => {
     const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
       method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },

@@ -29,6 +29,12 @@ const toSub = (d: SubDoc): Subscription => ({
   verifiedAt: nullable(d.verified_at), lastEventAt: nullable(d.last_event_at), createdAt: d.created_at,
 });
 
+/** A subscription's revision: the fields the push path derives what it keeps from (SubscriptionStore.revision). */
+async function subscriptionRevision(db: Db, accountId: string, id: string): Promise<string | null> {
+  const d = await db.collection<SubDoc>('subscriptions').findOne({ _id: `${accountId}:${id}` }, { projection: { mode: 1, issuer: 1, jwks_uri: 1, audience: 1, stream_id: 1, push_auth_sealed: 1, managed: 1, status: 1 } });
+  return d ? JSON.stringify([d.mode, d.issuer, d.jwks_uri, d.audience, d.stream_id ?? null, d.push_auth_sealed ?? null, d.managed ?? null, d.status]) : null;
+}
+
 /** SubscriptionStore on MongoDB. */
 export function mongoSubscriptionStore(db: Db): SubscriptionStore {
   const col = db.collection<SubDoc>('subscriptions');
@@ -40,10 +46,7 @@ export function mongoSubscriptionStore(db: Db): SubscriptionStore {
       const d = await col.findOne({ _id: `${accountId}:${id}` });
       return d ? toSub(d) : null;
     },
-    async revision(accountId, id) {
-      const d = await col.findOne({ _id: `${accountId}:${id}` }, { projection: { mode: 1, issuer: 1, jwks_uri: 1, audience: 1, stream_id: 1, push_auth_sealed: 1, managed: 1, status: 1 } });
-      return d ? JSON.stringify([d.mode, d.issuer, d.jwks_uri, d.audience, d.stream_id ?? null, d.push_auth_sealed ?? null, d.managed ?? null, d.status]) : null;
-    },
+    revision: (accountId, id) => subscriptionRevision(db, accountId, id),
     async list(accountId) {
       return (await col.find({ account_id: accountId }).sort({ created_at: 1, id: 1 }).toArray()).map(toSub);
     },
@@ -85,7 +88,10 @@ export function mongoReceivedSetStore(db: Db): ReceivedSetStore {
   const nextSeq = () => lock.run('received_seq', async () => (await counters.findOneAndUpdate({ _id: 'received_seq' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' }))!.value);
   const key = (a: string, s: string, j: string) => `${a}:${s}:${j}`;
   return {
-    async insert(r) {
+    async insert(r, expected) {
+      // No transaction to hold the subscription still: checked just before storing, as a
+      // revision read before verifying would have been (a change racing the SET may land either side).
+      if (expected !== undefined && (await subscriptionRevision(db, r.accountId, r.subscriptionId)) !== expected) return 'stale';
       try {
         await col.insertOne({
           _id: key(r.accountId, r.subscriptionId, r.jti), seq: await nextSeq(), account_id: r.accountId, subscription_id: r.subscriptionId, jti: r.jti,

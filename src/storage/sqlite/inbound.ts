@@ -20,15 +20,16 @@ const subParams = (s: Subscription) => ({
   verified_at: s.verifiedAt?.getTime() ?? null, last_event_at: s.lastEventAt?.getTime() ?? null, created_at: s.createdAt.getTime(),
 });
 
+/** A subscription's revision: the columns the push path derives what it keeps from (SubscriptionStore.revision). */
+const SUBSCRIPTION_REVISION = 'SELECT json_array(mode, issuer, jwks_uri, audience, stream_id, push_auth_sealed, managed, status) AS r FROM subscriptions WHERE account_id = ? AND id = ?';
+
 /** SubscriptionStore on SQLite. */
 export function sqliteSubscriptionStore(db: SqliteDb, gc: GroupCommit): SubscriptionStore {
   const cols = Object.keys(subParams({ createdAt: new Date(0), pendingStates: [] } as unknown as Subscription));
   const insert = db.prepare(`INSERT INTO subscriptions (${cols.join(', ')}) VALUES (${cols.map((c) => `:${c}`).join(', ')})`);
   const update = db.prepare(`UPDATE subscriptions SET ${cols.filter((c) => !['account_id', 'id', 'created_at'].includes(c)).map((c) => `${c} = :${c}`).join(', ')} WHERE account_id = :account_id AND id = :id`);
   const get = db.prepare<[string, string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? AND id = ?');
-  const revision = db.prepare<[string, string], { r: string }>(
-    `SELECT json_array(mode, issuer, jwks_uri, audience, stream_id, push_auth_sealed, managed, status) AS r FROM subscriptions WHERE account_id = ? AND id = ?`,
-  );
+  const revision = db.prepare<[string, string], { r: string }>(SUBSCRIPTION_REVISION);
   const list = db.prepare<[string], SubRow>('SELECT * FROM subscriptions WHERE account_id = ? ORDER BY created_at, id');
   const del = db.prepare('DELETE FROM subscriptions WHERE account_id = ? AND id = ?');
   const states = db.prepare<[string, string], { pending_states: string }>('SELECT pending_states FROM subscriptions WHERE account_id = ? AND id = ?');
@@ -91,13 +92,18 @@ export function sqliteReceivedSetStore(db: SqliteDb, gc: GroupCommit): ReceivedS
     `INSERT INTO received_sets (account_id, subscription_id, jti, issuer, event_type, subject, claims, received_at, state, outcome)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, subscription_id, jti) DO NOTHING`,
   );
+  const revision = db.prepare<[string, string], { r: string }>(SUBSCRIPTION_REVISION);
   const done = db.prepare("UPDATE received_sets SET state = 'processed', outcome = ? WHERE account_id = ? AND subscription_id = ? AND jti = ? AND state = 'pending'");
   const has = db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM received_sets WHERE account_id = ? AND subscription_id = ? AND jti = ?');
   const pending = db.prepare<[number], SetRow>("SELECT * FROM received_sets WHERE state = 'pending' ORDER BY seq LIMIT ?");
   const list = db.prepare<[string, string, number], SetRow>('SELECT * FROM received_sets WHERE account_id = ? AND subscription_id = ? ORDER BY seq DESC LIMIT ?');
   return {
-    async insert(r) {
-      return gc.run(() => insert.run(r.accountId, r.subscriptionId, r.jti, r.issuer, r.eventType, r.subject ? JSON.stringify(r.subject) : null, JSON.stringify(r.claims), r.receivedAt.getTime(), r.state, r.outcome).changes === 1);
+    async insert(r, expected) {
+      return gc.run(() => {
+        // Inside the write transaction: the subscription cannot change before the commit.
+        if (expected !== undefined && revision.get(r.accountId, r.subscriptionId)?.r !== expected) return 'stale' as const;
+        return insert.run(r.accountId, r.subscriptionId, r.jti, r.issuer, r.eventType, r.subject ? JSON.stringify(r.subject) : null, JSON.stringify(r.claims), r.receivedAt.getTime(), r.state, r.outcome).changes === 1;
+      });
     },
     async has(accountId, subscriptionId, jti) {
       return has.get(accountId, subscriptionId, jti) !== undefined;
