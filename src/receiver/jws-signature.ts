@@ -48,29 +48,43 @@ export const SET_ALGORITHMS: Readonly<Record<string, Check>> = {
 
 /** RFC 7518 §3.3 and §3.5: RSA keys of at least 2048 bits (jose refuses smaller ones too). */
 const MIN_RSA_BITS = 2048;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/**
+ * The check runs on the event loop, and its cost grows with the key: a transmitter's JWKS could
+ * publish a huge modulus or exponent (a 2048-bit exponent makes one check ~60× slower) and make
+ * every forged SET naming it stall the whole server. Real signing keys use e = 65537 and at most
+ * 8192 bits.
+ */
+const MAX_RSA_BITS = 8192;
+const MAX_RSA_EXPONENT = 2n ** 32n;
+/** RFC 7515 §2 base64url without padding; a length of 4n+1 characters encodes no whole byte (jose refuses it too). */
+const isBase64url = (part: string) => /^[A-Za-z0-9_-]*$/.test(part) && part.length % 4 !== 1;
 
 const keyObjects = new WeakMap<object, KeyObject>();
 
 /**
- * Verifies `jws` (compact serialization, already split into three parts and its header decoded)
- * and returns its payload bytes. Throws jose's own errors, so callers tell an unknown key
- * (`JWKSNoMatchingKey`) from a bad signature (`JWSSignatureVerificationFailed`) as before.
+ * Verifies `jws` (compact serialization; `header` its decoded protected header) and returns its
+ * payload bytes. Throws jose's own errors, so callers tell an unknown key (`JWKSNoMatchingKey`)
+ * from a bad signature (`JWSSignatureVerificationFailed`) as before.
  */
-export async function verifyJwsSignature(jws: string, header: { alg?: unknown }, keys: JWTVerifyGetKey): Promise<Buffer> {
+export async function verifyJwsSignature(jws: string, header: { alg?: unknown; crit?: unknown }, keys: JWTVerifyGetKey): Promise<Buffer> {
   const check = typeof header.alg === 'string' && Object.hasOwn(SET_ALGORITHMS, header.alg) ? SET_ALGORITHMS[header.alg]! : undefined;
   if (!check) throw new joseErrors.JOSEAlgNotAllowed(`alg ${String(header.alg)} is not accepted`);
-  const first = jws.indexOf('.');
+  // RFC 7515 §4.1.11: no extension is understood here (b64 included, RFC 7797 §6), so any crit is refused.
+  if (header.crit !== undefined) throw new joseErrors.JWSInvalid('crit names JWS extensions that are not supported');
+  const parts = jws.split('.');
+  if (parts.length !== 3 || !parts.every(isBase64url)) throw new joseErrors.JWSInvalid('not a compact JWS of three base64url parts');
+  const [, payload, signature] = parts as [string, string, string];
   const last = jws.lastIndexOf('.');
-  const payload = jws.slice(first + 1, last);
-  const signature = jws.slice(last + 1);
-  if (!BASE64URL.test(payload) || !BASE64URL.test(signature) || !BASE64URL.test(jws.slice(0, first))) throw new joseErrors.JWSInvalid('a JWS part is not base64url');
 
   const selected = await keys(header as never, undefined as never);
   const key = keyObject(selected);
   if (key.type !== 'public' || !check.keyType.includes(key.asymmetricKeyType ?? '')) throw new joseErrors.JOSENotSupported(`the key does not fit alg ${String(header.alg)}`);
   const details = key.asymmetricKeyDetails ?? {};
-  if (check.keyType.includes('rsa') && (details.modulusLength ?? 0) < MIN_RSA_BITS) throw new joseErrors.JOSENotSupported(`${String(header.alg)} requires a key of ${MIN_RSA_BITS} bits or more`);
+  if (check.keyType.includes('rsa')) {
+    const bits = details.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) throw new joseErrors.JOSENotSupported(`${String(header.alg)} requires a key of ${MIN_RSA_BITS} bits or more`);
+    if (bits > MAX_RSA_BITS || (details.publicExponent ?? MAX_RSA_EXPONENT) >= MAX_RSA_EXPONENT) throw new joseErrors.JOSENotSupported(`RSA keys of more than ${MAX_RSA_BITS} bits or with a public exponent of 2^32 or more are not accepted`);
+  }
   if (check.curve && details.namedCurve !== check.curve) throw new joseErrors.JOSENotSupported(`the key's curve does not fit alg ${String(header.alg)}`);
 
   const input: VerifyKeyObjectInput | KeyObject = check.options ? { key, ...check.options } : key;

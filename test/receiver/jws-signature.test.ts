@@ -15,7 +15,9 @@ async function keyFor(alg: string, kid: string) {
 }
 const signed = (alg: string, kid: string, key: Parameters<CompactSign['sign']>[0], extra: Record<string, unknown> = {}) =>
   new CompactSign(encoded).setProtectedHeader({ alg, kid, typ: 'secevent+jwt', ...extra }).sign(key);
-const verifyWith = (jws: string, jwks: JWK[]) => verifyJwsSignature(jws, decodeProtectedHeader(jws), createLocalJWKSet({ keys: jwks }));
+/** The header decoded from the first part alone, so malformed tokens reach the check under test. */
+const headerOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString('utf8')) as { alg?: string };
+const verifyWith = (jws: string, jwks: JWK[]) => verifyJwsSignature(jws, headerOf(jws), createLocalJWKSet({ keys: jwks }));
 /** The same token with one bit of its signature flipped. */
 const flipped = (jws: string) => {
   const i = jws.lastIndexOf('.');
@@ -99,9 +101,45 @@ describe('SET signatures: keys and algorithms that do not fit', () => {
   it('parts that are not base64url are refused as malformed, not decoded leniently', async () => {
     const { privateKey, jwk } = await keyFor('RS256', 'k1');
     const [h, p, s] = (await signed('RS256', 'k1', privateKey)).split('.');
-    for (const bad of [`${h}.${p}!.${s}`, `${h}.${p}.${s}=`, `${h}.${p!.replace(/-/g, '+')}+.${s}`]) {
+    for (const bad of [`${h}.${p}!.${s}`, `${h}.${p}.${s}=`, `${h}.${p!.replace(/-/g, '+')}+.${s}`, `${h}.${p}`, `${h}.${p}.${s}.${s}`]) {
       await expect(verifyWith(bad, [jwk])).rejects.toBeInstanceOf(errors.JWSInvalid);
     }
+  });
+
+  it('a part of 4n+1 characters (no whole byte in its last character) is refused, as jose refuses it', async () => {
+    const { privateKey, jwk } = await keyFor('ES384', 'k1');
+    const jws = await signed('ES384', 'k1', privateKey);
+    await expect(verifyWith(jws, [jwk])).resolves.toBeInstanceOf(Buffer);
+    // An ES384 signature is 96 bytes, 128 characters: one more makes 4n+1, which a lenient decoder drops.
+    await expect(verifyWith(`${jws}A`, [jwk])).rejects.toBeInstanceOf(errors.JWSInvalid);
+  });
+
+  it('any crit header is refused (RFC 7515 §4.1.11: no extension, b64 included, is understood)', async () => {
+    const { privateKey, jwk } = await keyFor('RS256', 'k1');
+    const jws = await new CompactSign(encoded).setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'secevent+jwt', crit: ['b64'], b64: true }).sign(privateKey);
+    await expect(verifyWith(jws, [jwk])).rejects.toBeInstanceOf(errors.JWSInvalid);
+  });
+
+  it('a key of the wrong type or curve for the alg is refused even when the key set hands it over', async () => {
+    const rsa = await keyFor('RS256', 'k1');
+    const p384 = await keyFor('ES384', 'k1');
+    const p256 = await keyFor('ES256', 'k1');
+    const es256 = await signed('ES256', 'k1', p256.privateKey);
+    // A key set that does not filter by kty or crv, unlike jose's: the check must not rely on it.
+    const handing = (jwk: JWK) => (async () => createLocalJWKSet({ keys: [jwk] })({ alg: jwk.alg as string, kid: 'k1' }, undefined as never)) as never;
+    await expect(verifyJwsSignature(es256, decodeProtectedHeader(es256), handing(rsa.jwk))).rejects.toThrow(/does not fit alg ES256/);
+    const rs256 = await signed('RS256', 'k1', rsa.privateKey);
+    await expect(verifyJwsSignature(rs256, decodeProtectedHeader(rs256), handing({ ...p256.jwk, alg: 'ES256' }))).rejects.toThrow(/the key does not fit alg RS256/);
+    await expect(verifyJwsSignature(es256, decodeProtectedHeader(es256), handing(p384.jwk))).rejects.toThrow(/curve does not fit alg ES256/);
+  });
+
+  it('RSA keys that would make each check slow are refused before any arithmetic: over 8192 bits, or an exponent of 2^32 or more', async () => {
+    const { privateKey, jwk } = await keyFor('RS256', 'k1');
+    const jws = await signed('RS256', 'k1', privateKey);
+    const bigExponent = { ...jwk, e: Buffer.concat([Buffer.from([1]), Buffer.alloc(7), Buffer.from([1])]).toString('base64url') };
+    await expect(verifyWith(jws, [bigExponent])).rejects.toThrow(/exponent/);
+    const n = Buffer.alloc(8200 / 8, 0xff);
+    await expect(verifyWith(jws, [{ ...jwk, n: n.toString('base64url') }])).rejects.toThrow(/8192 bits/);
   });
 
   it('a private key published in the JWKS is refused by jose', async () => {
