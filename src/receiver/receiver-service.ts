@@ -167,7 +167,9 @@ export function receiverService(deps: {
       if (kept === 'stale') throw new StaleSubscription();
       return async () => undefined;
     }
-    const stored = await storage.receivedSets.insert(record, held.revision);
+    // A verification's state is already consumed (in a write of its own, with the subscription
+    // read now): checking the revision again could refuse the verification it just accepted.
+    const stored = await storage.receivedSets.insert(record, v.eventType === EVENT.verification ? undefined : held.revision);
     if (stored === 'stale') throw new StaleSubscription();
     // last_event_at is informational: written at most once a second per subscription (by this
     // process), so a busy stream does not write the subscription on every SET; only that field.
@@ -244,15 +246,19 @@ export function receiverService(deps: {
       // (a new credential, status or key location, made anywhere), starts over with the
       // subscription read again — so a SET is only ever refused by the subscription as it is now.
       const kept = subscriptions.kept(accountId, id);
+      let fresh: Held<Subscription> | null | undefined;
       if (kept) {
         try {
           return await receiveWith(kept, false, accountId, id, jws, authorization, via);
         } catch (err) {
           if (!(err instanceof StaleSubscription) && !(err instanceof ServiceError)) throw err;
+          fresh = await subscriptions.read(accountId, id);
+          // Refused by the kept subscription, which is still the subscription: the refusal stands.
+          if (err instanceof ServiceError && fresh === kept) throw err;
         }
       }
       for (let attempt = 1; ; attempt++) {
-        const held = await subscriptions.read(accountId, id);
+        const held = attempt === 1 && fresh !== undefined ? fresh : await subscriptions.read(accountId, id);
         if (!held) throw errors.notFound('unknown push endpoint');
         try {
           return await receiveWith(held, true, accountId, id, jws, authorization, via);

@@ -33,8 +33,16 @@ const SEALED_SETTINGS = '_sealed';
 /** A webhook source as the hot path keeps it: its secret and credential settings opened, in memory only. */
 type WebhookContext = AuthContext<Record<string, unknown>>;
 
-/** The source changed since the delivery began with it (SourceStore.recordDelivery answered 'stale'): start over. */
-class StaleSource extends Error {}
+/**
+ * The delivery must start over with the source read again: it changed since the delivery began
+ * with it (SourceStore.recordDelivery answered 'stale'), or the kept source refused it
+ * (`refusal`, which stands if the source read again is the same).
+ */
+class StaleSource extends Error {
+  constructor(readonly refusal?: ServiceError) {
+    super('the source changed');
+  }
+}
 
 /** A source's settings as shown to operators (API and CLI): credentials only as "set", never their values. */
 export function visibleSettings(s: Source): Record<string, unknown> {
@@ -203,14 +211,17 @@ export function sourcesService(deps: {
     const ctx = held.value;
     const { source } = ctx;
     const adapter = adapterOf(source.type);
+    // A parse that calls the vendor's API must not run with credentials the source no longer has.
+    if (!confirmed && adapter.callsVendor?.(ctx.settings)) throw new StaleSource();
     let nonce: string | undefined;
     try {
       nonce = (await adapter.authenticate(req, ctx))?.nonce;
     } catch (err) {
-      // The kept secret may be one rotated since: only the source read now may refuse.
-      if (!confirmed) throw new StaleSource();
+      const refusal = errors.unauthorized('authentication failed', { cause: err });
+      // The kept secret may be one rotated since: only the source as it is now may refuse.
+      if (!confirmed) throw new StaleSource(refusal);
       deps.onAuthFailure(source.type);
-      throw errors.unauthorized('authentication failed', { cause: err });
+      throw refusal;
     }
     let parsed;
     try {
@@ -380,7 +391,15 @@ export function sourcesService(deps: {
           if (!(err instanceof StaleSource)) throw err;
           // Changed again between the read and the write, repeatedly: the vendor retries later.
           if (attempt >= 3) throw errors.unavailable('the source is being changed; retry');
-          held = undefined;
+          const kept = held;
+          held = (await contexts.read(accountId, id)) ?? undefined;
+          if (!held) throw errors.notFound('unknown webhook');
+          confirmed = true;
+          // Refused by the kept source, which is still the source: the refusal stands (no second check).
+          if (err.refusal && held === kept) {
+            deps.onAuthFailure(held.value.source.type);
+            throw err.refusal;
+          }
         }
       }
     },

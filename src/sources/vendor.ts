@@ -54,6 +54,12 @@ export interface VendorAdapter<S = Record<string, unknown>> {
   readonly secretSettings?: readonly string[];
   authenticate(req: WebhookRequest, ctx: AuthContext<S>): Promise<Authenticated | void>;
   parse(req: WebhookRequest, ctx: { source: Source; settings: S }): ParsedVendorEvent[] | Promise<ParsedVendorEvent[]>;
+  /**
+   * Whether parsing a delivery calls the vendor's API with these settings (SentinelOne's
+   * `verify_with_api`). Such a source is confirmed current before parsing: the webhook path
+   * otherwise parses with the source it kept and confirms it only in the write that follows.
+   */
+  callsVendor?(settings: S): boolean;
   /** A GET the vendor sends (Okta's one-time verification); null when the vendor sends none. */
   handleGet?(req: WebhookRequest, ctx: AuthContext<S>): Promise<{ status: number; body: unknown }>;
 }

@@ -1,3 +1,5 @@
+import { errors } from '../domain/errors.js';
+
 /** Entries held at most (more are rebuilt): an account has a handful of sources and subscriptions. */
 const MAX_HELD = 10_000;
 
@@ -20,21 +22,27 @@ export function revisionCache<T>(source: {
   const held = new Map<string, Held<T>>();
   const read = async (accountId: string, id: string): Promise<Held<T> | null> => {
     const key = `${accountId}/${id}`;
-    const revision = await source.revision(accountId, id);
-    if (revision === null) {
-      held.delete(key);
-      return null;
+    for (let attempt = 1; ; attempt++) {
+      const revision = await source.revision(accountId, id);
+      if (revision === null) {
+        held.delete(key);
+        return null;
+      }
+      const hit = held.get(key);
+      if (hit?.revision === revision) return hit;
+      const value = await source.load(accountId, id);
+      if (value === null) return null;
+      // The revision once more: a change between the two reads would label what was loaded with
+      // a revision it does not have, and a write confirming that revision would then accept it.
+      if ((await source.revision(accountId, id)) !== revision) {
+        if (attempt >= 3) throw errors.unavailable('the record is being changed; retry');
+        continue;
+      }
+      if (held.size >= MAX_HELD) held.clear();
+      const entry = { revision, value };
+      held.set(key, entry);
+      return entry;
     }
-    const hit = held.get(key);
-    if (hit?.revision === revision) return hit;
-    const value = await source.load(accountId, id);
-    if (value === null) return null;
-    // Kept under the revision read first: if the record changed in between, the next use sees
-    // a newer revision and loads it again.
-    if (held.size >= MAX_HELD) held.clear();
-    const entry = { revision, value };
-    held.set(key, entry);
-    return entry;
   };
   return {
     /** The record as it is now (a revision read), with the revision it was derived from. */

@@ -265,6 +265,24 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
     expect((await t.app.storage.receivedSets.list('acme', id, 100))).toHaveLength(2);
   });
 
+  it('a verification is judged by the subscription as it is now: a state is not spent on a stream the subscription no longer names', async () => {
+    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
+    });
+    const id = r.body.result.id as string;
+    const path = new URL(r.body.result.push_endpoint as string).pathname;
+    const to = (body: string) => call(`${t.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt' } });
+    await t.app.storage.subscriptions.update({ ...(await t.app.storage.subscriptions.get('acme', id))!, streamId: 'stream-old', pendingStates: ['st-1'] });
+    expect((await to(tx.set(revoked(`verif-${Date.now()}@example.com`)))).status).toBe(202); // kept with stream-old
+    // Elsewhere, the stream is re-created under a new id (its state still pending).
+    await t.app.storage.subscriptions.update({ ...(await t.app.storage.subscriptions.get('acme', id))!, streamId: 'stream-new' });
+    const verification = (stream: string) => tx.set(base({ [`${SSF}verification`]: { state: 'st-1' } }, { sub_id: { format: 'opaque', id: stream } }));
+    expectErr(await to(verification('stream-old')), 'invalid_request');
+    expect((await t.app.storage.subscriptions.get('acme', id))!.pendingStates).toEqual(['st-1']);
+    expect((await to(verification('stream-new'))).status).toBe(202);
+    expect((await t.app.storage.subscriptions.get('acme', id))!.pendingStates).toEqual([]);
+  });
+
   it('a subscription deleted through the API refuses pushes at once, though its endpoint was just in use', async () => {
     const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
       method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },

@@ -193,16 +193,24 @@ describe.each(testStores())('CrowdStrike Falcon webhooks ($name)', (store) => {
       expect((await post(f, { to: s.id, secret: s.secret })).status).toBe(204);
       const rotated = await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'PATCH', token: t.token, json: { rotate_secret: true } });
       expect(rotated.status).toBe(200);
+      // A malformed body under the old secret, first after the rotation: refused as unauthenticated,
+      // and no rejection recorded for it (the refusal's record is confirmed like any delivery).
+      const malformed = epp();
+      delete (malformed.event as Record<string, unknown>).CompositeId;
+      expect((await post(malformed, { to: s.id, secret: s.secret })).status).toBe(401);
+      expect((await events(s.id)).filter((e) => e.kind === 'rejected')).toEqual([]);
+      expect((await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'PATCH', token: t.token, json: { rotate_secret: true } })).status).toBe(200);
       const stale = epp();
-      expect((await post(stale, { to: s.id, secret: s.secret })).status).toBe(401);
+      expect((await post(stale, { to: s.id, secret: rotated.body.result.secret })).status).toBe(401);
       expect((await events(s.id)).map((e) => e.event_id)).not.toContain(`detection:${stale.event.CompositeId}`);
-      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret })).status).toBe(204);
+      const current = (await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'PATCH', token: t.token, json: { rotate_secret: true } })).body.result.secret as string;
+      expect((await post(epp(), { to: s.id, secret: current })).status).toBe(204);
       // New settings: a delivery signed under the old signature header is refused at once.
       expect((await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'PATCH', token: t.token, json: { settings: { signature_header: 'X-Falcon-Sig' } } })).status).toBe(200);
-      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret })).status).toBe(401);
-      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret, header: 'X-Falcon-Sig' })).status).toBe(204);
+      expect((await post(epp(), { to: s.id, secret: current })).status).toBe(401);
+      expect((await post(epp(), { to: s.id, secret: current, header: 'X-Falcon-Sig' })).status).toBe(204);
       expect((await call(`${t.url}/client/v4/accounts/acme/sources/${s.id}`, { method: 'DELETE', token: t.token })).status).toBe(200);
-      expect((await post(epp(), { to: s.id, secret: rotated.body.result.secret, header: 'X-Falcon-Sig' })).status).toBe(404);
+      expect((await post(epp(), { to: s.id, secret: current, header: 'X-Falcon-Sig' })).status).toBe(404);
     });
   });
 

@@ -240,6 +240,31 @@ describe.each(testStores())('SentinelOne webhook source ($name)', (store) => {
       expect((await outcomeOf('1234567890123456795', verified))?.outcome).toMatch(/^scored: sentinel_one_suspicious /);
     });
 
+    it('a source changed elsewhere never calls the console with what it no longer holds: a rotated secret is refused, a deleted source is 404, neither reaches the API', async () => {
+      const own = (await createSource({ verify_with_api: true, api_base_url: `${S1}/`, api_token: 'svc-user-token' })).body.result as typeof source;
+      const listed = (id: string) => {
+        const l = fixture('api-threats-list.json');
+        Object.assign(l.data[0], { id });
+        Object.assign(l.data[0].threatInfo, { threatId: id });
+        return l;
+      };
+      const first = api('900070').reply(200, listed('900070'));
+      expect((await deliver({ id: '900070' }, { to: own })).status).toBe(204);
+      expect(first.isDone()).toBe(true);
+      // Rotated through the API, which the webhook path sees only through the store (as a CLI change).
+      const rotated = await call(`${t.url}/client/v4/accounts/acme/sources/${own.id}`, { method: 'PATCH', token: t.token, json: { rotate_secret: true } });
+      expect(rotated.status).toBe(200);
+      let calls = 0;
+      api('900071').times(3).reply(200, () => {
+        calls++;
+        return listed('900071');
+      });
+      expect((await deliver({ id: '900071' }, { to: own })).status).toBe(401);
+      expect(await call(`${t.url}/client/v4/accounts/acme/sources/${own.id}`, { method: 'DELETE', token: t.token })).toMatchObject({ status: 200 });
+      expect((await deliver({ id: '900071' }, { to: { ...own, secret: rotated.body.result.secret } })).status).toBe(404);
+      expect(calls).toBe(0);
+    });
+
     it('a bare {id} hint is enough; the console\'s false_positive verdict means no risk', async () => {
       const listed = fixture('api-threats-list.json');
       Object.assign(listed.data[0], { id: '900040' });

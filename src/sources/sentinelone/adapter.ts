@@ -158,6 +158,7 @@ export function sentinelOneAdapter(opts: { mapping?: SentinelOneMapping; fetch?:
       const given = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
       if (typeof given !== 'string' || !ctx.safeEqual(given, ctx.secret)) throw new Error('shared secret header mismatch');
     },
+    callsVendor: (settings) => settings.verify_with_api === true,
     async parse(req, ctx) {
       try {
         return await parse(req, ctx.source, ctx.settings);
