@@ -89,6 +89,13 @@ describe.each(testStores())('SSF receiver, managed mode, with Okta (mocked) ($na
       });
       expect(sets.map((x) => x.outcome)).toEqual([expect.stringMatching(/^accepted/), 'discarded: critical subject member "tenant" cannot be processed (SSF §3.6)']);
       expect(await t.app.storage.users.findByIdentifier('acme', { kind: 'email', value: 'kept@example.com' })).toBeNull();
+      // A discard is stored like any SET: not under a subscription marked unusable since (elsewhere).
+      const stored = (await t.app.storage.subscriptions.get('acme', r.body.result.id))!;
+      await t.app.storage.subscriptions.update({ ...stored, status: 'error' });
+      const refused = await push({ format: 'complex', user: user('late@example.com'), tenant: { format: 'opaque', id: 'tenant-1' } });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ err: 'access_denied' });
+      expect(await t.app.storage.receivedSets.list('acme', r.body.result.id, 10)).toHaveLength(2);
     } finally {
       await signer.close();
     }
