@@ -55,6 +55,16 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
     expect(r.body).toEqual({ err, description: expect.any(String) });
   };
 
+  /** A static subscription of its own to the same transmitter, and a push to its endpoint. */
+  const anotherSubscription = async () => {
+    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
+      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
+    });
+    expect(r.status).toBe(201);
+    const path = new URL(r.body.result.push_endpoint as string).pathname;
+    return { id: r.body.result.id as string, to: (body: string) => call(`${t.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt' } }) };
+  };
+
   it('accepts a valid SET with 202 and an empty body, stores it, and scores the user', async () => {
     const r = await push(tx.set(revoked('alice@example.com')));
     expect(r.status).toBe(202);
@@ -244,12 +254,7 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
   });
 
   it('a subscription changed in the store while the push path keeps it (another instance, the CLI): the next SET is judged by the change, and nothing is stored under the old one', async () => {
-    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
-      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
-    });
-    const id = r.body.result.id as string;
-    const path = new URL(r.body.result.push_endpoint as string).pathname;
-    const to = (body: string) => call(`${t.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt' } });
+    const { id, to } = await anotherSubscription();
     expect((await to(tx.set(revoked(`kept-${Date.now()}@example.com`)))).status).toBe(202);
     const stored = await t.app.storage.subscriptions.get('acme', id);
     // SSF §8.1.1.1.1: marked unusable elsewhere → refused here at once.
@@ -266,12 +271,7 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
   });
 
   it('a verification is judged by the subscription as it is now: a state is not spent on a stream the subscription no longer names', async () => {
-    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
-      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
-    });
-    const id = r.body.result.id as string;
-    const path = new URL(r.body.result.push_endpoint as string).pathname;
-    const to = (body: string) => call(`${t.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt' } });
+    const { id, to } = await anotherSubscription();
     await t.app.storage.subscriptions.update({ ...(await t.app.storage.subscriptions.get('acme', id))!, streamId: 'stream-old', pendingStates: ['st-1'] });
     expect((await to(tx.set(revoked(`verif-${Date.now()}@example.com`)))).status).toBe(202); // kept with stream-old
     // Elsewhere, the stream is re-created under a new id (its state still pending).
@@ -284,13 +284,9 @@ describe.each(testStores())('SSF receiver: static subscription and RFC 8935 push
   });
 
   it('a subscription deleted through the API refuses pushes at once, though its endpoint was just in use', async () => {
-    const r = await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters`, {
-      method: 'POST', token: t.token, json: { mode: 'static', issuer: tx.issuer, jwks_uri: tx.jwksUri, audience: 'https://riskwire.test/aud' },
-    });
-    const path = new URL(r.body.result.push_endpoint as string).pathname;
-    const to = (body: string) => call(`${t.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/secevent+jwt' } });
+    const { id, to } = await anotherSubscription();
     expect((await to(tx.set(revoked(`held-${Date.now()}@example.com`)))).status).toBe(202);
-    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${r.body.result.id}`, { method: 'DELETE', token: t.token })).status).toBe(200);
+    expect((await call(`${t.url}/client/v4/accounts/acme/ssf/transmitters/${id}`, { method: 'DELETE', token: t.token })).status).toBe(200);
     expect((await to(tx.set(revoked(`held-${Date.now()}@example.com`)))).status).toBe(404);
   });
 
